@@ -1,0 +1,71 @@
+"""The encoder contract: what an encoder declares and what it must return."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """The input an encoder expects; the core's input adapter turns any store into it.
+
+    ``normalise`` is ``"zscore"`` (per segment, per channel) or ``"none"``. ``long_policy`` says what to
+    do with recordings longer than the window: ``"crop"`` (centre crop) or ``"windows"`` (embed
+    consecutive windows and average the embeddings). Shorter recordings are zero-padded after
+    normalisation (``short_policy="pad"``) or tiled (``"tile"``).
+    """
+
+    modality: str
+    channels: int
+    fs: float
+    window_s: float
+    normalise: str = "zscore"
+    long_policy: str = "windows"
+    short_policy: str = "pad"
+
+    @property
+    def samples(self) -> int:
+        return round(self.fs * self.window_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "samples": self.samples}
+
+
+@dataclass
+class Batch:
+    """A batch of segments, already adapted to the encoder's :class:`InputSpec` when it has one.
+
+    ``signal`` is float32 ``(n, channels, samples)``; ``participant_id`` one id per segment; ``labels``
+    per-segment arrays of the store's participant table (only the demographics baseline reads them).
+    """
+
+    signal: np.ndarray
+    fs: float
+    participant_id: np.ndarray
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What ``harness run`` needs from an encoder.
+
+    ``revision`` identifies the weights and config (a content hash): results and the embedding cache
+    are keyed by it. ``input_spec`` is ``None`` for encoders that read the raw store signal.
+    """
+
+    name: str
+    embedding_dim: int
+    revision: str
+    input_spec: InputSpec | None
+    training_datasets: tuple[str, ...]
+
+    def embed(self, batch: Batch) -> np.ndarray:
+        """Return float32 ``(n, embedding_dim)`` embeddings, one row per segment."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Config to record in results (architecture, checkpoint, feature list, ...)."""
+        ...

@@ -1,0 +1,44 @@
+"""Probe tasks are data: a label, a kind, a metric. The probe machinery lives in :mod:`harness.probe`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A probe task: which participant label to predict, how, and how it is scored.
+
+    ``threshold`` turns a numeric label into a binary one (``label > threshold``); ``modalities`` limits
+    the task to stores of those modalities (empty = any).
+    """
+
+    name: str
+    version: int
+    label: str
+    kind: Literal["regression", "classification"]
+    metric: str
+    higher_is_better: bool
+    description: str = ""
+    threshold: float | None = None
+    modalities: tuple[str, ...] = ()
+    extra_metrics: tuple[str, ...] = ()
+
+    @property
+    def versioned_name(self) -> str:
+        return f"{self.name}@v{self.version}"
+
+    def targets(self, raw: np.ndarray) -> np.ndarray:
+        """Turn the stored label into the probe target (NaN = missing)."""
+        values = np.asarray(raw, dtype=np.float64)
+        if self.threshold is None:
+            return values
+        out = (values > self.threshold).astype(np.float64)
+        out[np.isnan(values)] = np.nan
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
