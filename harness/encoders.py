@@ -38,13 +38,15 @@ class InputSpec:
 class Batch:
     """A batch of segments, already adapted to the encoder's :class:`InputSpec` when it has one.
 
-    ``signal`` is float32 ``(n, channels, samples)``; ``participant_id`` one id per segment; ``labels``
+    ``signal`` is float32 ``(n, channels, samples)``; ``n_valid`` how many leading samples of each row
+    are real recording (the rest is padding); ``participant_id`` one id per segment; ``labels``
     per-segment arrays of the store's participant table (only the demographics baseline reads them).
     """
 
     signal: np.ndarray
     fs: float
     participant_id: np.ndarray
+    n_valid: np.ndarray
     labels: dict[str, np.ndarray] = field(default_factory=dict)
 
 

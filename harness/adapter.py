@@ -1,0 +1,123 @@
+"""The input adapter: turns any store's segments into the input an encoder declares.
+
+Steps, in order, all recorded in ``Adapted.policy`` so results say exactly what was done:
+channel mapping (same count: as is; one wanted and several stored: mean of channels; otherwise the first
+N channels, or repetition when fewer are stored), resampling of the valid part to the encoder's rate
+(polyphase, anti-aliased), per-segment per-channel z-score when asked, then fitting to the window: longer
+recordings are centre-cropped or cut into consecutive windows (embeddings averaged later); shorter ones
+are zero-padded (``n_valid`` says how much is real) or tiled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from harness.encoders import InputSpec
+from harness.errors import DataError
+
+
+@dataclass
+class Adapted:
+    signal: np.ndarray
+    n_valid: np.ndarray
+    row_of: np.ndarray
+    policy: dict[str, Any] = field(default_factory=dict)
+
+
+def _map_channels(x: np.ndarray, wanted: int) -> tuple[np.ndarray, str]:
+    have = x.shape[1]
+    if have == wanted:
+        return x, "identity"
+    if wanted == 1:
+        return np.nanmean(x, axis=1, keepdims=True), f"mean of {have} channels"
+    if have > wanted:
+        return x[:, :wanted], f"first {wanted} of {have} channels"
+    reps = -(-wanted // have)
+    return np.tile(x, (1, reps, 1))[:, :wanted], f"{have} channel(s) repeated to {wanted}"
+
+
+def _resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
+    if abs(fs_in - fs_out) < 1e-9:
+        return x
+    ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
+    return resample_poly(x, ratio.numerator, ratio.denominator, axis=-1).astype(np.float32)
+
+
+def zscore(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Per-row, per-channel z-score; flat rows become zeros instead of NaN."""
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True)
+    return ((x - mean) / np.maximum(std, eps)).astype(np.float32)
+
+
+def _fit_window(x: np.ndarray, samples: int, long_policy: str, short_policy: str) -> list[tuple[np.ndarray, int]]:
+    """Rows of exactly ``samples`` from one (channels, length) recording, with their valid lengths."""
+    length = x.shape[-1]
+    if length >= samples:
+        if long_policy == "windows" and length >= 2 * samples:
+            count = length // samples
+            return [(x[:, i * samples:(i + 1) * samples], samples) for i in range(count)]
+        start = (length - samples) // 2
+        return [(x[:, start:start + samples], samples)]
+    if short_policy == "tile" and length > 0:
+        reps = -(-samples // length)
+        return [(np.tile(x, (1, reps))[:, :samples], samples)]
+    out = np.zeros((x.shape[0], samples), dtype=np.float32)
+    out[:, :length] = x
+    return [(out, length)]
+
+
+def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | None, *,
+          channel_names: list[str] | None = None, long_policy: str | None = None) -> Adapted:
+    """Adapt ``(n, c, t)`` store segments (NaN-padded beyond ``n_valid``) to ``spec``.
+
+    ``spec=None`` passes the valid signal through unchanged (NaN padding replaced by zeros).
+    """
+    signal = np.asarray(signal, dtype=np.float32)
+    n_valid = np.asarray(n_valid, dtype=np.int64)
+    if signal.ndim != 3:
+        raise DataError(f"expected segments shaped (n, channels, time), got {signal.shape}",
+                        "pass a 3-d array")
+    if spec is None:
+        clean = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
+        return Adapted(clean, n_valid.copy(), np.arange(len(signal)), {"adapter": "none"})
+    long_policy = long_policy or spec.long_policy
+    mapped, channel_policy = _map_channels(signal, spec.channels)
+    rows: list[np.ndarray] = []
+    lengths: list[int] = []
+    row_of: list[int] = []
+    # Segments sharing a valid length are resampled together (the common case: all of them).
+    for length in np.unique(n_valid):
+        idx = np.flatnonzero(n_valid == length)
+        part = mapped[idx, :, :length]
+        part = np.nan_to_num(part, nan=0.0, posinf=0.0, neginf=0.0)
+        part = _resample(part, fs, spec.fs)
+        if spec.normalise == "zscore":
+            part = zscore(part)
+        for i, seg in zip(idx, part):
+            for window, valid in _fit_window(seg, spec.samples, long_policy, spec.short_policy):
+                rows.append(window)
+                lengths.append(valid)
+                row_of.append(int(i))
+    order = np.argsort(np.asarray(row_of), kind="stable")
+    stacked = np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros(
+        (0, spec.channels, spec.samples), np.float32)
+    policy = {
+        "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
+        "channels": channel_policy, "source_channels": channel_names, "normalise": spec.normalise,
+        "window_samples": spec.samples, "long_policy": long_policy, "short_policy": spec.short_policy,
+    }
+    return Adapted(stacked[order], np.asarray(lengths)[order], np.asarray(row_of)[order], policy)
+
+
+def mean_by_row(embeddings: np.ndarray, row_of: np.ndarray, n_segments: int) -> np.ndarray:
+    """Average window embeddings back to one row per source segment."""
+    out = np.zeros((n_segments, embeddings.shape[1]), dtype=np.float64)
+    counts = np.bincount(row_of, minlength=n_segments).astype(np.float64)
+    np.add.at(out, row_of, embeddings)
+    return (out / np.maximum(counts, 1)[:, None]).astype(np.float32)

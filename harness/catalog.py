@@ -1,0 +1,101 @@
+"""From a dataset name (or path) to an open store: build on first use where that needs no download.
+
+A name resolves, in order, to: an existing store folder given as a path; a built store under
+``HARNESS_HOME/stores/NAME``; a registered synthetic dataset (built now with its defaults); a registered
+real dataset whose official release lies in the data directory (built now from there). Anything else
+is an error that says which command makes the store.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from harness.datasets import BuildRequest, DatasetSpec
+from harness.errors import DataError, UsageError
+from harness.plugins import get_host
+from harness.settings import data_dir, stores_dir
+from harness.store import SignalStore, StoreWriter, open_store
+
+DEFAULT_DATASET = {"ppg": "synthetic-ppg", "ecg": "synthetic-ecg"}
+
+
+def store_path(name: str) -> Path:
+    return stores_dir() / name
+
+
+def _looks_like_path(name: str) -> bool:
+    return "/" in name or name.endswith(".zarr") or name.startswith(".") or "://" in name
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    return get_host().datasets.load(name)
+
+
+def build_dataset(name: str, *, source: Path | None = None, participants: int | None = None, seed: int = 0,
+                  options: dict[str, Any] | None = None, output: Path | None = None,
+                  progress: bool = True, if_missing: bool = False) -> Path:
+    """Build dataset ``name`` into ``output`` (default ``HARNESS_HOME/stores/NAME``); return the path.
+
+    Concurrent builds of one target are serialised by a lock file; with ``if_missing`` a process that
+    waited for another's build uses it instead of building again.
+    """
+    spec = dataset_spec(name)
+    if participants is not None and participants < 2:
+        raise UsageError(f"--participants {participants} is too small", "use at least 2 participants")
+    if not spec.synthetic:
+        if source is None and spec.default_source:
+            candidate = data_dir() / spec.default_source
+            source = candidate if candidate.exists() else None
+        if source is None:
+            raise DataError(f"dataset '{name}' needs its official release as --source",
+                            f"pass --source PATH or run `harness data fetch {name}`")
+        source = Path(source)
+        if not source.exists():
+            raise DataError(f"source {source} does not exist", "pass the archive or folder of the release")
+    target = Path(output) if output else store_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if if_missing and target.exists():
+            return target
+        request = BuildRequest(
+            name=name, writer_factory=functools.partial(StoreWriter, target), source=source,
+            participants=participants if participants is not None else spec.default_participants,
+            seed=seed, options=dict(options or {}), progress=progress,
+        )
+        spec.build(request)
+    if not target.exists():
+        raise DataError(f"dataset plugin for '{name}' finished without writing a store",
+                        "report this to the plugin's authors")
+    return target
+
+
+def open_dataset(name_or_path: str, *, build_missing: bool = True, progress: bool = True) -> SignalStore:
+    """Open a store by path or dataset name, building synthetic or locally available data on first use."""
+    if _looks_like_path(name_or_path) or Path(name_or_path).exists():
+        return open_store(name_or_path)
+    path = store_path(name_or_path)
+    if path.exists():
+        return open_store(path)
+    datasets = get_host().datasets
+    if name_or_path not in datasets:
+        raise UsageError(datasets.unknown_message(name_or_path),
+                         "see `harness data list`, or pass the path of a store")
+    spec = dataset_spec(name_or_path)
+    if not build_missing:
+        raise DataError(f"dataset '{name_or_path}' is not built", f"run `harness data build {name_or_path}`")
+    if spec.synthetic or (spec.default_source and (data_dir() / spec.default_source).exists()):
+        build_dataset(name_or_path, progress=progress, if_missing=True)
+        return open_store(path)
+    raise DataError(f"dataset '{name_or_path}' is not built and its release is not in {data_dir()}",
+                    f"run `harness data fetch {name_or_path}` or `harness data build {name_or_path} --source PATH`")
+
+
+def default_dataset(modality: str) -> str:
+    try:
+        return DEFAULT_DATASET[modality]
+    except KeyError:
+        raise UsageError(f"no default dataset for modality '{modality}'", "pass --dataset") from None

@@ -1,0 +1,93 @@
+"""The ``harness`` command line.
+
+Each subcommand lives in its own module under :mod:`harness.commands` and exposes
+``register(subparsers)``; handlers return an exit code. Every :class:`~harness.errors.HarnessError`
+becomes one line on stderr and its exit code (2 for bad input, 1 for runtime faults); ``--debug``
+shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from harness import __version__
+from harness.errors import HarnessError, UsageError
+
+COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "pretrain")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and exiting, so errors stay one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", f"see `{self.prog} --help`")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="harness", description="Benchmark harness for wearable biosignal encoders.")
+    parser.add_argument("--version", action="version", version=f"biosignal-harness {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    parser.add_argument("--strict-plugins", action="store_true", default=None,
+                        help="fail when a plugin cannot be loaded (env HARNESS_STRICT_PLUGINS=1)")
+    parser.add_argument("--disable-plugin", action="append", default=None, metavar="NAME",
+                        help="skip a plugin by name (repeatable; env HARNESS_DISABLE_PLUGINS=a,b)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"harness.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"harness.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("HARNESS_DEBUG") == "1"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        from harness.plugins import get_host
+
+        get_host(disabled=args.disable_plugin, strict=args.strict_plugins)
+        return int(args.func(args) or 0)
+    except HarnessError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; finished results are kept, run the same command again to resume",
+              file=sys.stderr)
+        return 130
+    except MemoryError:
+        if debug:
+            traceback.print_exc()
+        print("error: out of memory; use a smaller --batch-size or fewer participants", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'I/O'}); check the path and free space",
+              file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        print(f"error: internal error {type(exc).__name__}: {exc}; re-run with --debug for the traceback "
+              "and report it", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

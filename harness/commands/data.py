@@ -1,0 +1,126 @@
+"""``harness data build|validate|info|list`` (and ``import``/``fetch`` from their own modules)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="build, validate, inspect and list signal stores")
+    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION", parser_class=type(p))
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+    b = data_sub.add_parser("build", help="build a dataset into a store")
+    b.add_argument("name")
+    b.add_argument("--source", type=Path, help="official archive or folder (real datasets)")
+    b.add_argument("--participants", type=int, help="participant count (synthetic datasets)")
+    b.add_argument("--segments-per-participant", type=int, help="segments per participant (synthetic)")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--output", type=Path, help="store path (default HARNESS_HOME/stores/NAME)")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=handle_build)
+
+    v = data_sub.add_parser("validate", help="check a store and say what is wrong")
+    v.add_argument("store", help="store path or dataset name")
+    v.add_argument("--quick", action="store_true", help="metadata only; do not read every chunk")
+    v.set_defaults(func=handle_validate)
+
+    i = data_sub.add_parser("info", help="describe a store")
+    i.add_argument("store", help="store path or dataset name")
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(func=handle_info)
+
+    ls = data_sub.add_parser("list", help="datasets that can be built, and which are built")
+    ls.set_defaults(func=handle_list)
+
+    for module_name in ("data_import", "data_fetch"):
+        try:
+            module = importlib.import_module(f"harness.commands.{module_name}")
+        except ModuleNotFoundError:
+            continue
+        module.register(data_sub)
+
+
+def _resolve_path(name_or_path: str) -> Path:
+    from harness.catalog import store_path
+
+    path = Path(name_or_path)
+    return path if path.exists() or "/" in name_or_path else store_path(name_or_path)
+
+
+def handle_build(args: argparse.Namespace) -> int:
+    from harness.catalog import build_dataset
+    from harness.store import open_store
+
+    options = {}
+    if args.segments_per_participant is not None:
+        options["segments_per_participant"] = args.segments_per_participant
+    path = build_dataset(args.name, source=args.source, participants=args.participants, seed=args.seed,
+                         options=options, output=args.output, progress=not args.quiet)
+    store = open_store(path)
+    print(f"built {store.name}: {store.n_participants} participants, {store.n_segments} segments, "
+          f"{store.modality} {len(store.channel_names)} ch @ {store.fs:g} Hz, revision {store.revision} -> {path}")
+    return 0
+
+
+def handle_validate(args: argparse.Namespace) -> int:
+    from harness.store import validate_store
+
+    path = _resolve_path(args.store)
+    problems = validate_store(path, deep=not args.quick)
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        print(f"error: store {path} is not valid ({len(problems)} problem(s)); rebuild it with "
+              "`harness data build`")
+        return 2
+    print(f"ok: {path} is a valid store")
+    return 0
+
+
+def handle_info(args: argparse.Namespace) -> int:
+    from harness.store import open_store
+
+    store = open_store(_resolve_path(args.store))
+    info = store.describe()
+    table = store.participants
+    info["labels"] = {
+        name: {"kind": store.attrs.get("label_kinds", {}).get(name), "present": int(table[name].notna().sum()),
+               "mean": None if table[name].isna().all() else round(float(table[name].mean()), 4)}
+        for name in store.labels}
+    info["attrs"] = {k: v for k, v in store.attrs.items() if k not in ("labels", "label_kinds")}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    for key in ("name", "modality", "fs", "channels", "samples", "segments", "participants", "revision",
+                "source", "license", "path"):
+        print(f"{key:>12}: {info[key]}")
+    print(f"{'build':>12}: {json.dumps(info['build'])}")
+    for name, meta in info["labels"].items():
+        print(f"{'label':>12}: {name} ({meta['kind']}, {meta['present']} present, mean {meta['mean']})")
+    return 0
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from harness.catalog import store_path
+    from harness.plugins import get_host
+    from harness.settings import data_dir
+
+    rows = []
+    for entry in get_host().datasets.entries():
+        spec = entry.load()
+        built = store_path(entry.name).exists()
+        if spec.synthetic:
+            source = "synthetic (built on first use)"
+        elif spec.default_source and (data_dir() / spec.default_source).exists():
+            source = f"local: {data_dir() / spec.default_source}"
+        else:
+            source = f"`harness data fetch {entry.name}`"
+        rows.append([entry.name, spec.modality, "yes" if built else "no", source, entry.provider])
+    print(tabulate(rows, headers=["dataset", "modality", "built", "source", "plugin"], tablefmt="simple"))
+    return 0

@@ -1,0 +1,43 @@
+"""``harness leaderboard [--check]``: regenerate (or verify) the leaderboard files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.settings import PROJECT_ROOT
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("leaderboard", help="turn result JSONs into leaderboard tables")
+    p.add_argument("--results", type=Path, default=None, help="result folder (default leaderboard/results)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default leaderboard/)")
+    p.add_argument("--check", action="store_true", help="exit 1 when the generated files are stale")
+    p.set_defaults(func=handle)
+
+
+def _default_root() -> Path:
+    cwd = Path.cwd() / "leaderboard"
+    return cwd if cwd.is_dir() else PROJECT_ROOT / "leaderboard"
+
+
+def handle(args: argparse.Namespace) -> int:
+    from harness import leaderboard
+    from harness.errors import DataError
+
+    out = args.out or _default_root()
+    results = args.results or out / "results"
+    if not results.is_dir():
+        raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
+    files = leaderboard.generate(results)
+    if args.check:
+        stale = leaderboard.stale_files(out, files)
+        if stale:
+            print(f"error: leaderboard is stale ({', '.join(stale)} differ from {results}); "
+                  "run `harness leaderboard` and commit the result")
+            return 1
+        print(f"leaderboard is current ({len(files)} files match {results})")
+        return 0
+    for path in leaderboard.write(out, files):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,53 @@
+"""``harness run``: score encoders on probe tasks."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.commands import split_names
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="embed a dataset, probe tasks, write results",
+                       description="Embed a dataset with each encoder and score each probe task.")
+    p.add_argument("--encoder", required=True, help="encoder name(s), comma-separated")
+    p.add_argument("--task", required=True, help="task name(s), comma-separated")
+    p.add_argument("--dataset", help="dataset name or store path (default: the synthetic cohort of the "
+                                     "encoder's or task's modality, built on first use)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--output", type=Path, default=None, help="result folder (default ./results)")
+    p.add_argument("--checkpoint", default=None, help="load the encoder's weights from this file/folder")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
+    p.add_argument("--skip-unsuitable", action="store_true",
+                   help="skip encoder/task pairs the dataset cannot score instead of failing")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from harness.errors import UsageError
+    from harness.runner import RunConfig, Runner, format_score
+    from harness.settings import results_dir
+
+    for flag, value, low in (("--batch-size", args.batch_size, 1), ("--folds", args.folds, 2),
+                             ("--bootstrap", args.bootstrap, 10)):
+        if value < low:
+            raise UsageError(f"{flag} {value} is too small", f"use {flag} {low} or more")
+    config = RunConfig(encoders=split_names(args.encoder), tasks=split_names(args.task), dataset=args.dataset,
+                       seed=args.seed, device=args.device, output=args.output or results_dir(),
+                       checkpoint=args.checkpoint, batch_size=args.batch_size, folds=args.folds,
+                       bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
+                       skip_unsuitable=args.skip_unsuitable)
+    results = Runner(config).run()
+    for result in results:
+        print(format_score(result))
+        print(f"  -> {result['_path']}")
+    if not results:
+        raise UsageError("nothing to run: no encoder/task pair fits the dataset",
+                         "check `harness list tasks` and the dataset's labels (`harness data info`)")
+    return 0

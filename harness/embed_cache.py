@@ -1,0 +1,93 @@
+"""Embeddings, computed once per (encoder revision, store revision, input adaptation) and kept in zarr.
+
+The key is a hash of the full resolved configuration, never of names, so a retrained encoder, a rebuilt
+store or a different adapter policy can never reuse stale embeddings. Work in progress lives in a
+``.partial`` folder and records how many segments are done, so an interrupted run resumes where it
+stopped; the finished cache is published with an atomic rename. A lock file per key makes two
+processes that need the same embeddings compute them once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+from filelock import FileLock
+
+from harness.atomic import publish_dir
+from harness.settings import embedding_cache_dir
+from harness.store.schema import quiet_zarr_warnings
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    blob = json.dumps(parts, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+
+
+class EmbeddingCache:
+    """A folder of zarr groups, one per key, each holding ``embeddings[segment, dim]``."""
+
+    def __init__(self, root: Path | None = None, enabled: bool = True) -> None:
+        self.root = Path(root) if root else embedding_cache_dir()
+        self.enabled = enabled
+
+    def path(self, key: str) -> Path:
+        return self.root / f"{key}.zarr"
+
+    def get(self, key: str) -> np.ndarray | None:
+        path = self.path(key)
+        if not self.enabled or not path.exists():
+            return None
+        quiet_zarr_warnings()
+        try:
+            return np.asarray(zarr.open_group(str(path), mode="r")["embeddings"][:])
+        except Exception:
+            return None  # an unreadable cache entry is recomputed, never trusted
+
+    def compute(self, key: str, meta: dict[str, Any], n_segments: int, dim: int,
+                blocks: Callable[[int], Any]) -> tuple[np.ndarray, bool]:
+        """Return embeddings for ``key``, computing missing blocks with ``blocks(start)``.
+
+        ``blocks(start)`` yields ``(start, stop, embeddings)`` from segment ``start`` on. Returns the
+        embeddings and whether they came from the cache.
+        """
+        if not self.enabled:
+            out = np.empty((n_segments, dim), dtype=np.float32)
+            for lo, hi, emb in blocks(0):
+                out[lo:hi] = emb
+            return out, False
+        self.root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path(key)) + ".lock"):
+            cached = self.get(key)
+            if cached is not None:
+                return cached, True
+            quiet_zarr_warnings()
+            partial = self.root / f"{key}.partial"
+            group = None
+            if partial.exists():
+                try:
+                    group = zarr.open_group(str(partial), mode="r+")
+                    if group.attrs.get("key") != key or group["embeddings"].shape != (n_segments, dim):
+                        group = None
+                except Exception:
+                    group = None
+                if group is None:
+                    shutil.rmtree(partial, ignore_errors=True)
+            if group is None:
+                group = zarr.open_group(str(partial), mode="w", zarr_format=3)
+                group.create_array("embeddings", shape=(n_segments, dim), chunks=(4096, dim),
+                                   dtype="float32", fill_value=np.nan)
+                group.attrs.update({"key": key, "meta": meta, "done": 0})
+            done = int(group.attrs.get("done", 0))
+            array = group["embeddings"]
+            for lo, hi, emb in blocks(done):
+                array[lo:hi] = emb
+                group.attrs["done"] = hi
+            publish_dir(partial, self.path(key))
+            return np.asarray(zarr.open_group(str(self.path(key)), mode="r")["embeddings"][:]), False

@@ -1,0 +1,160 @@
+"""Linear probes on frozen embeddings, the way the AHMS paper evaluates them.
+
+Segment embeddings are averaged per participant. Participants are split into outer folds (stratified
+for classification); inside each training fold a pipeline standardises features and chooses its
+regularisation by cross-validation on that fold alone (RidgeCV's efficient leave-one-out for regression,
+LogisticRegressionCV with inner stratified folds for classification), then predicts the held-out fold.
+Scores are computed on the pooled out-of-fold predictions; 95 % confidence intervals come from a
+participant-level bootstrap of those predictions. Everything is seeded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegressionCV, RidgeCV
+from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from harness.errors import DataError
+from harness.tasks import TaskSpec
+
+RIDGE_ALPHAS = np.logspace(-3, 5, 17)
+LOGISTIC_CS = np.logspace(-4, 3, 8)
+
+
+@dataclass
+class ProbeConfig:
+    folds: int = 5
+    inner_folds: int = 3
+    bootstrap: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folds": self.folds, "inner_folds": self.inner_folds, "bootstrap": self.bootstrap,
+                "seed": self.seed, "confidence": self.confidence,
+                "ridge_alphas": [float(a) for a in RIDGE_ALPHAS],
+                "logistic_Cs": [float(c) for c in LOGISTIC_CS]}
+
+
+@dataclass
+class ProbeOutcome:
+    scores: dict[str, dict[str, float]]
+    fold_params: list[dict[str, float]]
+    participant_ids: np.ndarray
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def participant_means(embeddings: np.ndarray, participant_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average segment embeddings per participant; returns (unique ids in first-seen order, means)."""
+    ids, first, inverse = np.unique(participant_ids, return_index=True, return_inverse=True)
+    sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
+    np.add.at(sums, inverse, embeddings)
+    means = sums / np.bincount(inverse, minlength=len(ids))[:, None]
+    order = np.argsort(first)
+    return ids[order], means[order]
+
+
+def _metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:
+    if name == "mae":
+        return float(mean_absolute_error(y, pred))
+    if name == "r2":
+        return float(r2_score(y, pred))
+    if name == "auroc":
+        return float(roc_auc_score(y, pred))
+    raise DataError(f"unknown metric '{name}'", "use mae, r2 or auroc")
+
+
+def _auroc_fast(y: np.ndarray, score: np.ndarray) -> float:
+    """Mann-Whitney AUROC with tie handling; the bootstrap calls this thousands of times."""
+    from scipy.stats import rankdata
+
+    pos = y == 1
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def bootstrap_ci(metric: str, y: np.ndarray, pred: np.ndarray, *, n: int, seed: int,
+                 confidence: float) -> tuple[float, float]:
+    """Percentile CI of ``metric`` over participant resamples (NaN resamples, e.g. one class, dropped)."""
+    rng = np.random.default_rng(seed)
+    values = np.empty(n)
+    size = len(y)
+    for i in range(n):
+        idx = rng.integers(0, size, size)
+        if metric == "auroc":
+            values[i] = _auroc_fast(y[idx], pred[idx])
+        elif metric == "mae":
+            values[i] = np.abs(y[idx] - pred[idx]).mean()
+        else:
+            yt = y[idx]
+            denom = ((yt - yt.mean()) ** 2).sum()
+            values[i] = 1 - ((yt - pred[idx]) ** 2).sum() / denom if denom > 0 else np.nan
+    values = values[np.isfinite(values)]
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))
+
+
+def check_targets(task: TaskSpec, y: np.ndarray, folds: int) -> None:
+    n = len(y)
+    if n < 2 * folds:
+        raise DataError(f"task '{task.name}' has {n} labelled participants, too few for {folds}-fold CV",
+                        f"use a dataset with at least {2 * folds} labelled participants")
+    if task.kind == "classification":
+        values, counts = np.unique(y, return_counts=True)
+        if len(values) < 2:
+            raise DataError(f"task '{task.name}' has only one class ({values[0]:g}) in this dataset",
+                            "choose a task with both classes present")
+        if not np.isin(values, (0, 1)).all():
+            raise DataError(f"task '{task.name}' needs 0/1 labels, found {values[:5].tolist()}",
+                            "encode the label as 0/1 or give the task a threshold")
+        if counts.min() < folds:
+            raise DataError(f"task '{task.name}' has {counts.min()} participants in its rarer class, fewer "
+                            f"than the {folds} folds", "use fewer folds (--folds) or a larger dataset")
+
+
+def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig) -> ProbeOutcome:
+    """Participant-disjoint cross-validated linear probe with bootstrap CIs."""
+    features = np.asarray(features, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    check_targets(task, y, config.folds)
+    if task.kind == "classification":
+        splitter = StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
+    else:
+        splitter = KFold(config.folds, shuffle=True, random_state=config.seed)
+    pred = np.empty_like(y)
+    fold_params: list[dict[str, float]] = []
+    for fold, (train, test) in enumerate(splitter.split(features, y)):
+        if task.kind == "regression":
+            model = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+            model.fit(features[train], y[train])
+            pred[test] = model.predict(features[test])
+            fold_params.append({"fold": fold, "alpha": float(model[-1].alpha_)})
+        else:
+            inner = StratifiedKFold(config.inner_folds, shuffle=True, random_state=config.seed + fold)
+            model = make_pipeline(StandardScaler(), LogisticRegressionCV(
+                Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(features[train], y[train].astype(int))
+            pred[test] = model.predict_proba(features[test])[:, 1]
+            fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
+    metrics = (task.metric, *task.extra_metrics)
+    scores: dict[str, dict[str, float]] = {}
+    for i, metric in enumerate(metrics):
+        low, high = bootstrap_ci(metric, y, pred, n=config.bootstrap, seed=config.seed + 1000 + i,
+                                 confidence=config.confidence)
+        scores[metric] = {"value": _metric(metric, y, pred), "ci_low": low, "ci_high": high}
+    return ProbeOutcome(scores, fold_params, np.array([]), y, pred)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up .venv for biosignal-harness. `bash scripts/bootstrap.sh` installs the package; with --test it
+# also installs what the tests need. Idempotent: a stamp keyed by pyproject.toml skips repeat installs.
+#
+# torch: on a machine without an NVIDIA GPU we install the CPU build first (a local wheel when pip can
+# find one, else PyTorch's CPU index), so the package's open `torch>=2.2` range is already satisfied and
+# pip never pulls the multi-GB CUDA build. With a GPU the range picks the normal CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-}"
+python="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
+extras=""
+[ "$mode" = "--test" ] && extras="[test]"
+stamp=".venv/.bootstrap-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-test}"
+if [ -f "$stamp" ] && .venv/bin/python -c "import harness, torch" 2>/dev/null; then
+  exit 0
+fi
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    "${pip[@]}" install "torch>=2.2"
+  else
+    "${pip[@]}" install --no-index "torch==2.13.0" 2>/dev/null \
+      || "${pip[@]}" install "torch>=2.2" --index-url https://download.pytorch.org/whl/cpu
+  fi
+fi
+"${pip[@]}" install -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import harness, torch" || { echo "bootstrap failed: harness/torch not importable" >&2; exit 1; }
+rm -f .venv/.bootstrap-*
+touch "$stamp"
