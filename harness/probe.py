@@ -148,6 +148,7 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
                 Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("ignore", FutureWarning)  # sklearn 1.9 attribute-layout notice
                 model.fit(features[train], y[train].astype(int))
             pred[test] = model.predict_proba(features[test])[:, 1]
             fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})

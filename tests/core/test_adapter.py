@@ -1,0 +1,40 @@
+import numpy as np
+
+from harness.adapter import adapt, mean_by_row
+from harness.encoders import InputSpec
+
+
+def test_resample_crop_and_zscore():
+    fs_in, spec = 256.0, InputSpec("ecg", 1, 128.0, 10.0)
+    t = np.arange(int(fs_in * 12)) / fs_in
+    x = (5 + 2 * np.sin(2 * np.pi * 3 * t))[None, None, :].astype(np.float32)
+    out = adapt(x, np.array([x.shape[-1]]), fs_in, spec, long_policy="crop")
+    assert out.signal.shape == (1, 1, 1280)
+    assert abs(out.signal.mean()) < 1e-3 and abs(out.signal.std() - 1) < 1e-2
+    assert out.policy["target_fs"] == 128.0 and out.policy["long_policy"] == "crop"
+
+
+def test_long_recordings_become_windows_that_average_back():
+    spec = InputSpec("ppg", 1, 10.0, 2.0)
+    x = np.random.default_rng(0).standard_normal((2, 1, 65)).astype(np.float32)
+    out = adapt(x, np.array([65, 65]), 10.0, spec)
+    assert out.row_of.tolist() == [0, 0, 0, 1, 1, 1]
+    emb = np.arange(12, dtype=np.float32).reshape(6, 2)
+    np.testing.assert_allclose(mean_by_row(emb, out.row_of, 2), [[2, 3], [8, 9]])
+
+
+def test_short_recordings_are_padded_and_valid_length_kept():
+    spec = InputSpec("ppg", 4, 64.0, 60.0)
+    x = np.full((1, 1, 300), np.nan, dtype=np.float32)
+    x[0, 0, :134] = np.random.default_rng(1).standard_normal(134)
+    out = adapt(x, np.array([134]), 64.0, spec)
+    assert out.signal.shape == (1, 4, 3840) and out.n_valid.tolist() == [134]
+    assert np.isfinite(out.signal).all() and (out.signal[0, :, 134:] == 0).all()
+    assert "repeated" in out.policy["channels"]
+
+
+def test_many_channels_to_one_is_their_mean():
+    spec = InputSpec("ppg", 1, 64.0, 1.0, normalise="none")
+    x = np.stack([np.ones((1, 64)), 3 * np.ones((1, 64))], axis=1).astype(np.float32)
+    out = adapt(x, np.array([64]), 64.0, spec)
+    np.testing.assert_allclose(out.signal, 2.0)

@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from harness.errors import DataError
+from harness.probe import ProbeConfig, bootstrap_ci, participant_means, run_probe
+from harness.tasks import TaskSpec
+
+AGE = TaskSpec("age", 1, "age", "regression", "mae", False, extra_metrics=("r2",))
+SEX = TaskSpec("sex", 1, "sex", "classification", "auroc", True)
+CFG = ProbeConfig(folds=5, bootstrap=200, seed=0)
+
+
+def test_participant_means_average_segments_in_first_seen_order():
+    emb = np.array([[1.0], [3.0], [10.0], [20.0], [30.0]])
+    ids, means = participant_means(emb, np.array(["b", "b", "a", "a", "a"]))
+    assert ids.tolist() == ["b", "a"]
+    assert means[:, 0].tolist() == [2.0, 20.0]
+
+
+def test_regression_probe_recovers_a_linear_signal_with_a_tight_ci():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 8))
+    y = 50 + 10 * x[:, 0] + rng.standard_normal(400)
+    out = run_probe(AGE, x, y, CFG)
+    mae = out.scores["mae"]
+    assert mae["ci_low"] <= mae["value"] <= mae["ci_high"]
+    assert mae["value"] < 1.2 and out.scores["r2"]["value"] > 0.95
+    assert len(out.fold_params) == 5 and all("alpha" in p for p in out.fold_params)
+
+
+def test_noise_features_give_chance_auroc_whose_ci_covers_half():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 16))
+    y = rng.integers(0, 2, 300).astype(float)
+    out = run_probe(SEX, x, y, CFG)
+    auroc = out.scores["auroc"]
+    assert auroc["ci_low"] < 0.5 < auroc["ci_high"]
+
+
+def test_scaler_is_fit_inside_folds_so_the_probe_is_scale_invariant():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((200, 4))
+    y = (x[:, 1] + 0.5 * rng.standard_normal(200) > 0).astype(float)
+    a = run_probe(SEX, x, y, CFG).scores["auroc"]["value"]
+    b = run_probe(SEX, x * np.array([1e3, 1e-3, 5, 1]) + 7, y, CFG).scores["auroc"]["value"]
+    assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_bootstrap_auroc_matches_sklearn_on_the_full_sample():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 200)
+    s = y + rng.standard_normal(200)
+    low, high = bootstrap_ci("auroc", y, s, n=300, seed=0, confidence=0.95)
+    assert low < roc_auc_score(y, s) < high
+
+
+def test_single_class_and_tiny_datasets_are_clear_errors():
+    x = np.zeros((20, 2))
+    with pytest.raises(DataError, match="only one class"):
+        run_probe(SEX, x, np.ones(20), CFG)
+    with pytest.raises(DataError, match="too few"):
+        run_probe(AGE, x[:6], np.arange(6.0), CFG)
+
+
+def test_same_seed_same_scores():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((120, 3))
+    y = x[:, 0] * 3 + rng.standard_normal(120)
+    assert run_probe(AGE, x, y, CFG).scores == run_probe(AGE, x, y, CFG).scores
