@@ -59,7 +59,7 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {"boards": out}
 
 
-def render_markdown(summary: dict[str, Any], folds: int = 5) -> str:
+def render_markdown(summary: dict[str, Any], folds: int = 5, plots: list[str] | None = None) -> str:
     lines = [HEADER.format(folds=folds)]
     for board in summary["boards"]:
         tasks = list(board["tasks"])
@@ -84,16 +84,31 @@ def render_markdown(summary: dict[str, Any], folds: int = 5) -> str:
         lines.append(f"## {board['modality'].upper()} · {board['dataset']} (revision `{board['dataset_revision']}`)\n")
         lines.append(tabulate(rows, headers=headers, tablefmt="github"))
         lines.append("")
+        figures = [p for p in (plots or []) if p.startswith(f"plots/{board['dataset']}/")]
+        if figures:
+            lines.append("Figures: " + ", ".join(f"[{Path(p).stem}]({p})" for p in sorted(figures)) + "\n")
     if not summary["boards"]:
         lines.append("No results yet: run `harness run ... --output leaderboard/results`.\n")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def generate(results_dir: Path) -> dict[str, str]:
-    """Return {relative file name: content} for everything the leaderboard consists of."""
-    summary = summarise(load_results(results_dir))
-    return {"README.md": render_markdown(summary),
-            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n"}
+def generate(results_dir: Path, *, with_plots: bool = False) -> dict[str, str]:
+    """Return {relative file name: content} for the leaderboard.
+
+    Tables and JSON are a pure function of the results and are what ``--check`` compares; the SVG
+    figures (``with_plots``) depend on the matplotlib version, so they are regenerated, not compared.
+    """
+    results = load_results(results_dir)
+    summary = summarise(results)
+    plots: dict[str, str] = {}
+    if with_plots:
+        from harness.plots import render_plots
+
+        plots = render_plots(results)
+    plot_names = sorted({f"plots/{r['dataset']['name']}/{r['task']['name']}.svg" for r in results
+                         if r.get("predictions", {}).get("y_true")})
+    return {"README.md": render_markdown(summary, plots=plot_names),
+            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots}
 
 
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:

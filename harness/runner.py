@@ -141,6 +141,12 @@ class Runner:
         return results
 
     def _runnable_tasks(self, entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
+        mods = tuple(entry.metadata.get("modalities") or ())
+        if mods and store.modality not in mods:
+            if self.config.skip_unsuitable:
+                return []
+            raise UsageError(f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is "
+                             f"{store.modality}", "choose a dataset of that modality")
         keep = []
         for task in tasks:
             excluded = tuple(entry.metadata.get("excluded_labels", ()))
@@ -157,10 +163,6 @@ class Runner:
                 keep.append(task)
             elif not self.config.skip_unsuitable:
                 raise problem
-        mods = tuple(entry.metadata.get("modalities") or ())
-        if keep and mods and store.modality not in mods:
-            raise UsageError(f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is "
-                             f"{store.modality}", "choose a dataset of that modality")
         return keep
 
     def _run_encoder(self, entry, tasks: list[TaskSpec], store: SignalStore) -> list[dict[str, Any]]:

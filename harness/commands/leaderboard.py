@@ -29,7 +29,7 @@ def handle(args: argparse.Namespace) -> int:
     results = args.results or out / "results"
     if not results.is_dir():
         raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
-    files = leaderboard.generate(results)
+    files = leaderboard.generate(results, with_plots=not args.check)
     if args.check:
         stale = leaderboard.stale_files(out, files)
         if stale:

@@ -11,7 +11,7 @@ KINDS = ("encoders", "tasks", "datasets", "augmentations", "losses", "pair_polic
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list encoders, tasks, datasets, augmentations, losses")
-    p.add_argument("kind", choices=KINDS + ("pair-policies",))
+    p.add_argument("kind", choices=(*KINDS, "pair-policies"))
     p.set_defaults(func=handle)
 
 

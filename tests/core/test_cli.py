@@ -6,7 +6,7 @@ from tests.conftest import run_cli
 
 
 def test_unknown_encoder_is_one_line_exit_2_with_suggestion(small_store):
-    code, out, err = run_cli("run", "--encoder", "handcraftd", "--task", "age", "--dataset", str(small_store))
+    code, _, err = run_cli("run", "--encoder", "handcraftd", "--task", "age", "--dataset", str(small_store))
     assert code == 2
     assert err.count("\n") == 1 and "did you mean 'handcrafted'" in err and "Traceback" not in err
 

@@ -86,7 +86,7 @@ def test_duplicate_across_plugins_fails_naming_both():
         registry.add("age", 1)
 
     host.register_module("one", _plugin("one", harness_register_tasks=reg))
-    with pytest.raises(PluginError, match="one.*two"):
+    with pytest.raises(PluginError, match=r"one.*two"):
         host.register_module("two", _plugin("two", harness_register_tasks=reg))
 
 

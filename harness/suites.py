@@ -1,0 +1,89 @@
+"""Benchmark suites: named sets of (datasets × encoders × tasks), declared as data in a TOML file.
+
+The committed leaderboard is produced only by ``harness suite run``; CI re-runs a suite and
+``compare`` fails when a committed score differs from the re-run by more than the tolerance.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import DataError, UsageError
+from harness.results import load_results
+from harness.settings import PROJECT_ROOT
+
+DEFAULT_SUITES = PROJECT_ROOT / "leaderboard" / "suites.toml"
+
+
+@dataclass
+class Suite:
+    name: str
+    datasets: list[str]
+    encoders: list[str]
+    tasks: list[str]
+    seed: int = 0
+    folds: int = 5
+    bootstrap: int = 1000
+    tolerance: float = 0.01
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_suites(path: Path | None = None) -> dict[str, Suite]:
+    path = Path(path or DEFAULT_SUITES)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"cannot read suites file {path} ({exc})", "fix the TOML or pass --suites") from exc
+    suites = {}
+    for name, body in raw.items():
+        try:
+            suites[name] = Suite(name=name, **body)
+        except TypeError as exc:
+            raise DataError(f"suite '{name}' in {path} is malformed ({exc})", "see leaderboard/suites.toml") from exc
+    return suites
+
+
+def get_suite(name: str, path: Path | None = None) -> Suite:
+    suites = load_suites(path)
+    if name not in suites:
+        raise UsageError(f"unknown suite '{name}' (known: {', '.join(sorted(suites))})", "pick one of those")
+    return suites[name]
+
+
+def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: bool = True) -> list[dict[str, Any]]:
+    """Every encoder × task on every dataset, skipping pairs the dataset cannot score."""
+    from harness.runner import RunConfig, Runner
+
+    results: list[dict[str, Any]] = []
+    for dataset in suite.datasets:
+        config = RunConfig(encoders=suite.encoders, tasks=suite.tasks, dataset=dataset, seed=suite.seed,
+                           device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
+                           progress=progress, skip_unsuitable=True)
+        results += Runner(config).run()
+    return results
+
+
+def _key(result: dict[str, Any]) -> tuple[str, str, str]:
+    return result["dataset"]["name"], result["encoder"]["name"], result["task"]["name"]
+
+
+def compare(rerun_dir: Path, committed_dir: Path, tolerance: float) -> list[str]:
+    """Differences between a re-run and the committed results (missing, extra, or beyond tolerance)."""
+    rerun = {_key(r): r for r in load_results(rerun_dir)}
+    committed = {_key(r): r for r in load_results(committed_dir)}
+    problems = []
+    for key in sorted(set(rerun) | set(committed)):
+        if key not in committed:
+            problems.append(f"{'/'.join(key)}: produced by the suite but not committed")
+            continue
+        if key not in rerun:
+            continue  # committed from another suite
+        for metric, score in committed[key]["scores"].items():
+            new = rerun[key]["scores"].get(metric, {}).get("value")
+            if new is None or abs(new - score["value"]) > tolerance:
+                problems.append(f"{'/'.join(key)} {metric}: committed {score['value']:.4f}, re-run {new}")
+    return problems
