@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--participants", type=int, help="participant count (synthetic datasets)")
     b.add_argument("--segments-per-participant", type=int, help="segments per participant (synthetic)")
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="builder option, repeatable (e.g. fs=500 for ptb-xl, reference=PATH for cinc2017)")
     b.add_argument("--output", type=Path, help="store path (default HARNESS_HOME/stores/NAME)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=handle_build)
@@ -51,11 +53,27 @@ def _resolve_path(name_or_path: str) -> Path:
     return path if path.exists() or "/" in name_or_path else store_path(name_or_path)
 
 
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    """``["fs=500", "name=x"]`` -> ``{"fs": 500, "name": "x"}`` (numbers parsed, the rest kept as text)."""
+    from harness.errors import UsageError
+
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--option {pair!r} is not KEY=VALUE", "write it like --option fs=500")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
 def handle_build(args: argparse.Namespace) -> int:
     from harness.catalog import build_dataset
     from harness.store import open_store
 
-    options = {}
+    options = parse_options(args.option)
     if args.segments_per_participant is not None:
         options["segments_per_participant"] = args.segments_per_participant
     path = build_dataset(args.name, source=args.source, participants=args.participants, seed=args.seed,

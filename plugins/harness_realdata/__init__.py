@@ -1,0 +1,26 @@
+"""Built-in real-recording datasets: PPG-BP, PTB-XL and PhysioNet/CinC 2017.
+
+Each builder reads the official release (archive or extracted folder) and streams it into one store.
+Dataset cards with URLs, checksums, label schemas and known quirks live in ``datasets/<name>.toml``.
+"""
+
+from harness import hookimpl
+
+__version__ = "0.1.0"
+
+# Lazy targets: the builders' imports (pandas, wfdb, scipy) load only when a dataset is built.
+DATASETS = {
+    "ppg-bp": "harness_realdata.ppgbp:SPEC",
+    "ptb-xl": "harness_realdata.ptbxl:SPEC",
+    "cinc2017": "harness_realdata.cinc2017:SPEC",
+}
+
+
+@hookimpl
+def harness_register_datasets(registry):
+    from harness_realdata import cinc2017, ppgbp, ptbxl
+
+    for module in (ppgbp, ptbxl, cinc2017):
+        spec = module.SPEC
+        registry.add(spec.name, spec, modality=spec.modality, synthetic=False, labels=spec.labels,
+                     default_source=spec.default_source, card=spec.card, description=spec.description)
