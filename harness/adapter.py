@@ -29,7 +29,12 @@ class Adapted:
     policy: dict[str, Any] = field(default_factory=dict)
 
 
-def _map_channels(x: np.ndarray, wanted: int) -> tuple[np.ndarray, str]:
+def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
+                  preferred: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+    lookup = {name.strip().lower(): i for i, name in enumerate(names or [])}
+    picked = [lookup[p.lower()] for p in preferred if p.lower() in lookup]
+    if picked and len(picked) == wanted:
+        return x[:, picked], f"channels {[names[i] for i in picked]} by name"
     have = x.shape[1]
     if have == wanted:
         return x, "identity"
@@ -87,7 +92,7 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
         clean = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
         return Adapted(clean, n_valid.copy(), np.arange(len(signal)), {"adapter": "none"})
     long_policy = long_policy or spec.long_policy
-    mapped, channel_policy = _map_channels(signal, spec.channels)
+    mapped, channel_policy = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
     rows: list[np.ndarray] = []
     lengths: list[int] = []
     row_of: list[int] = []

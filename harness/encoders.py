@@ -25,13 +25,14 @@ class InputSpec:
     normalise: str = "zscore"
     long_policy: str = "windows"
     short_policy: str = "pad"
+    preferred_channels: tuple[str, ...] = ()
 
     @property
     def samples(self) -> int:
         return round(self.fs * self.window_s)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "samples": self.samples}
+        return {**asdict(self), "preferred_channels": list(self.preferred_channels), "samples": self.samples}
 
 
 @dataclass

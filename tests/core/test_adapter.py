@@ -38,3 +38,14 @@ def test_many_channels_to_one_is_their_mean():
     x = np.stack([np.ones((1, 64)), 3 * np.ones((1, 64))], axis=1).astype(np.float32)
     out = adapt(x, np.array([64]), 64.0, spec)
     np.testing.assert_allclose(out.signal, 2.0)
+
+
+def test_preferred_channels_are_picked_by_name():
+    spec = InputSpec("ecg", 1, 100.0, 1.0, normalise="none", preferred_channels=("I",))
+    x = np.stack([np.full((1, 100), float(i)) for i in range(12)], axis=1).astype(np.float32)
+    names = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    out = adapt(x, np.array([100]), 100.0, spec, channel_names=names)
+    np.testing.assert_allclose(out.signal, 0.0)
+    assert "by name" in out.policy["channels"]
+    out = adapt(x[:, 1:], np.array([100]), 100.0, spec, channel_names=names[1:])
+    assert out.policy["channels"] == "mean of 11 channels"
