@@ -42,6 +42,7 @@ class RunConfig:
     use_cache: bool = True
     progress: bool = True
     skip_unsuitable: bool = False
+    dtype: str = "float32"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -54,13 +55,29 @@ def _modality_of(entry_meta: dict[str, Any], task: TaskSpec | None) -> str | Non
     return None
 
 
+def inference_context(device: str, dtype: str):
+    """Autocast for torch encoders when a lower precision is asked for (``--dtype bfloat16``).
+
+    One mechanism for every encoder: whatever torch ops an encoder's ``embed`` runs are autocast;
+    numpy-only encoders are unaffected. The dtype is part of the embedding cache key and the result.
+    """
+    import contextlib
+
+    if dtype == "float32":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, dtype))
+
+
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
-                progress: bool = True) -> tuple[np.ndarray, dict[str, Any], bool, float]:
+                progress: bool = True, device: str = "cpu",
+                dtype: str = "float32") -> tuple[np.ndarray, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached)."""
     probe_policy = adapt(np.zeros((1, len(store.channel_names), 8), np.float32), np.array([8]), store.fs,
                          encoder.input_spec, channel_names=store.channel_names).policy
     key = cache_key({"encoder": encoder.name, "encoder_revision": encoder.revision,
-                     "store_revision": store.revision, "adapter": probe_policy,
+                     "store_revision": store.revision, "adapter": probe_policy, "dtype": dtype,
                      "input_spec": encoder.input_spec.to_dict() if encoder.input_spec else None})
     labels = store.participants
     pid_all = store.participant_ids
@@ -79,7 +96,8 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
             rows = adapted.row_of + lo
             batch = Batch(adapted.signal, encoder.input_spec.fs if encoder.input_spec else store.fs,
                           pid_all[rows], adapted.n_valid, {k: v[rows] for k, v in label_rows.items()})
-            emb = np.asarray(encoder.embed(batch))
+            with inference_context(device, dtype):
+                emb = np.asarray(encoder.embed(batch), dtype=np.float32)
             expected = (len(adapted.signal), encoder.embedding_dim)
             if emb.shape != expected:
                 raise PluginError(f"encoder '{encoder.name}' returned embeddings of shape {emb.shape}, "
@@ -178,7 +196,8 @@ class Runner:
                               f"{type(exc).__name__}: {exc}", "fix or disable the plugin") from exc
         load_s = time.perf_counter() - t0
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
-            encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress)
+            encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
+            device=self.device, dtype=self.config.dtype)
         ids, features = participant_means(embeddings, store.participant_ids)
         overlap = store.name in tuple(encoder.training_datasets or ())
         out = []
@@ -204,7 +223,7 @@ class Runner:
                            "probe_model": "ridge" if task.kind == "regression" else "logistic",
                            "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                            "input_adaptation": adapter_policy, "aggregation": "participant mean",
-                           "dtype": "float32"},
+                           "dtype": self.config.dtype},
                 "counts": {"participants": int(keep.sum()), "segments": n_seg,
                            "positives": int(labels[keep].sum()) if task.kind == "classification" else None},
                 "environment": {"harness": __version__, "packages": package_versions(),

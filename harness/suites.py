@@ -28,6 +28,7 @@ class Suite:
     folds: int = 5
     bootstrap: int = 1000
     tolerance: float = 0.01
+    dtype: str = "float32"
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -62,7 +63,7 @@ def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: boo
     for dataset in suite.datasets:
         config = RunConfig(encoders=suite.encoders, tasks=suite.tasks, dataset=dataset, seed=suite.seed,
                            device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
-                           progress=progress, skip_unsuitable=True)
+                           progress=progress, skip_unsuitable=True, dtype=suite.dtype)
         results += Runner(config).run()
     return results
 

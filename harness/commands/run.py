@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from harness.commands import split_names
@@ -15,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", required=True, help="task name(s), comma-separated")
     p.add_argument("--dataset", help="dataset name or store path (default: the synthetic cohort of the "
                                      "encoder's or task's modality, built on first use)")
+    p.add_argument("--data-url", help="object-storage store root, e.g. s3://bucket/stores (env HARNESS_DATA_URL)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--output", type=Path, default=None, help="result folder (default ./results)")
@@ -22,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"),
+                   help="inference precision for torch encoders (autocast); recorded in results")
     p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
     p.add_argument("--skip-unsuitable", action="store_true",
                    help="skip encoder/task pairs the dataset cannot score instead of failing")
@@ -34,6 +38,8 @@ def handle(args: argparse.Namespace) -> int:
     from harness.runner import RunConfig, Runner, format_score
     from harness.settings import results_dir
 
+    if args.data_url:
+        os.environ["HARNESS_DATA_URL"] = args.data_url
     for flag, value, low in (("--batch-size", args.batch_size, 1), ("--folds", args.folds, 2),
                              ("--bootstrap", args.bootstrap, 10)):
         if value < low:
@@ -42,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
                        seed=args.seed, device=args.device, output=args.output or results_dir(),
                        checkpoint=args.checkpoint, batch_size=args.batch_size, folds=args.folds,
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
-                       skip_unsuitable=args.skip_unsuitable)
+                       skip_unsuitable=args.skip_unsuitable, dtype=args.dtype)
     results = Runner(config).run()
     for result in results:
         print(format_score(result))
