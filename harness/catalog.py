@@ -1,14 +1,16 @@
 """From a dataset name (or path) to an open store: build on first use where that needs no download.
 
-A name resolves, in order, to: an existing store folder given as a path; a built store under
-``HARNESS_HOME/stores/NAME``; a registered synthetic dataset (built now with its defaults); a registered
-real dataset whose official release lies in the data directory (built now from there). Anything else
-is an error that says which command makes the store.
+A name resolves, in order, to: an existing store folder given as a path or URL; a built store under
+``HARNESS_HOME/stores/NAME`` (or ``HARNESS_DATA_URL/NAME`` when that object-storage root is set); a
+registered synthetic dataset (built now with its defaults); a registered real dataset whose official
+release lies in the data directory (built now from there). Anything else is an error that says which
+command makes the store.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,32 @@ from filelock import FileLock
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError, UsageError
 from harness.plugins import get_host
-from harness.settings import data_dir, stores_dir
+from harness.remote import exists as remote_exists
+from harness.remote import is_url, join
+from harness.settings import data_dir, data_url, harness_home, stores_dir
 from harness.store import SignalStore, StoreWriter, open_store
 
 DEFAULT_DATASET = {"ppg": "synthetic-ppg", "ecg": "synthetic-ecg"}
 
 
-def store_path(name: str) -> Path:
-    return stores_dir() / name
+def store_path(name: str) -> Path | str:
+    """Where the store of dataset ``name`` lives: ``HARNESS_DATA_URL/NAME`` if set, else a local folder."""
+    root = data_url()
+    return join(root, name) if root else stores_dir() / name
+
+
+def store_exists(location: str | Path) -> bool:
+    """Whether a published store is at ``location`` (a folder, or a URL whose root metadata exists)."""
+    return remote_exists(str(location)) if is_url(location) else Path(location).exists()
+
+
+def _lock_path(target: str | Path) -> str:
+    """Build lock beside a local target; for a URL, a local lock named after it (serialises one machine)."""
+    if not is_url(target):
+        return str(target) + ".lock"
+    folder = harness_home() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / (hashlib.blake2b(str(target).encode(), digest_size=12).hexdigest() + ".lock"))
 
 
 def _looks_like_path(name: str) -> bool:
@@ -36,12 +56,13 @@ def dataset_spec(name: str) -> DatasetSpec:
 
 
 def build_dataset(name: str, *, source: Path | None = None, participants: int | None = None, seed: int = 0,
-                  options: dict[str, Any] | None = None, output: Path | None = None,
-                  progress: bool = True, if_missing: bool = False) -> Path:
+                  options: dict[str, Any] | None = None, output: str | Path | None = None,
+                  progress: bool = True, if_missing: bool = False) -> Path | str:
     """Build dataset ``name`` into ``output`` (default ``HARNESS_HOME/stores/NAME``); return the path.
 
     Concurrent builds of one target are serialised by a lock file; with ``if_missing`` a process that
-    waited for another's build uses it instead of building again.
+    waited for another's build uses it instead of building again. ``output`` may be a URL
+    (``s3://bucket/x``); the store is then built locally and uploaded (see :mod:`harness.remote`).
     """
     spec = dataset_spec(name)
     if participants is not None and participants < 2:
@@ -56,10 +77,11 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
         source = Path(source)
         if not source.exists():
             raise DataError(f"source {source} does not exist", "pass the archive or folder of the release")
-    target = Path(output) if output else store_path(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if if_missing and target.exists():
+    target: Path | str = str(output) if is_url(output) else (Path(output) if output else store_path(name))
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(_lock_path(target)):
+        if if_missing and store_exists(target):
             return target
         request = BuildRequest(
             name=name, writer_factory=functools.partial(StoreWriter, target), source=source,
@@ -67,7 +89,7 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
             seed=seed, options=dict(options or {}), progress=progress,
         )
         spec.build(request)
-    if not target.exists():
+    if not store_exists(target):
         raise DataError(f"dataset plugin for '{name}' finished without writing a store",
                         "report this to the plugin's authors")
     return target
@@ -78,7 +100,7 @@ def open_dataset(name_or_path: str, *, build_missing: bool = True, progress: boo
     if _looks_like_path(name_or_path) or Path(name_or_path).exists():
         return open_store(name_or_path)
     path = store_path(name_or_path)
-    if path.exists():
+    if store_exists(path):
         return open_store(path)
     datasets = get_host().datasets
     if name_or_path not in datasets:
@@ -88,8 +110,7 @@ def open_dataset(name_or_path: str, *, build_missing: bool = True, progress: boo
     if not build_missing:
         raise DataError(f"dataset '{name_or_path}' is not built", f"run `harness data build {name_or_path}`")
     if spec.synthetic or (spec.default_source and (data_dir() / spec.default_source).exists()):
-        build_dataset(name_or_path, progress=progress, if_missing=True)
-        return open_store(path)
+        return open_store(build_dataset(name_or_path, progress=progress, if_missing=True))
     raise DataError(f"dataset '{name_or_path}' is not built and its release is not in {data_dir()}",
                     f"run `harness data fetch {name_or_path}` or `harness data build {name_or_path} --source PATH`")
 

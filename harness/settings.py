@@ -20,6 +20,30 @@ def stores_dir() -> Path:
     return harness_home() / "stores"
 
 
+def data_url() -> str | None:
+    """Store root on object storage (``HARNESS_DATA_URL``, e.g. ``s3://bucket/stores``), or ``None``.
+
+    When set, stores built or opened by dataset name live at ``DATA_URL/NAME`` instead of
+    :func:`stores_dir`, so many nodes share one cohort.
+    """
+    return os.environ.get("HARNESS_DATA_URL", "").strip().rstrip("/") or None
+
+
+def embedding_cache_url() -> str | None:
+    """Embedding-cache root on object storage (``HARNESS_EMBED_CACHE_URL``), or ``None`` for local."""
+    return os.environ.get("HARNESS_EMBED_CACHE_URL", "").strip().rstrip("/") or None
+
+
+def s3_endpoint() -> str | None:
+    """S3-compatible endpoint (``HARNESS_S3_ENDPOINT``, else ``AWS_ENDPOINT_URL``); ``None`` = AWS."""
+    return (os.environ.get("HARNESS_S3_ENDPOINT") or os.environ.get("AWS_ENDPOINT_URL") or "").strip() or None
+
+
+def staging_dir() -> Path:
+    """Local folder where stores and caches bound for object storage are built before upload."""
+    return harness_home() / "staging"
+
+
 def downloads_dir() -> Path:
     return harness_home() / "downloads"
 

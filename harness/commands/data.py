@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import sys
 from pathlib import Path
 
 
@@ -21,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="builder option, repeatable (e.g. fs=500 for ptb-xl, reference=PATH for cinc2017)")
-    b.add_argument("--output", type=Path, help="store path (default HARNESS_HOME/stores/NAME)")
+    b.add_argument("--output", help="store path or URL, e.g. s3://bucket/x (default HARNESS_HOME/stores/NAME)")
+    b.add_argument("--data-url", help="object-storage store root, e.g. s3://bucket/stores (env HARNESS_DATA_URL)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=handle_build)
 
@@ -46,9 +49,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         module.register(data_sub)
 
 
-def _resolve_path(name_or_path: str) -> Path:
+def _resolve_path(name_or_path: str) -> Path | str:
     from harness.catalog import store_path
+    from harness.remote import is_url
 
+    if is_url(name_or_path):
+        return name_or_path
     path = Path(name_or_path)
     return path if path.exists() or "/" in name_or_path else store_path(name_or_path)
 
@@ -73,6 +79,8 @@ def handle_build(args: argparse.Namespace) -> int:
     from harness.catalog import build_dataset
     from harness.store import open_store
 
+    if args.data_url:
+        os.environ["HARNESS_DATA_URL"] = args.data_url
     options = parse_options(args.option)
     if args.segments_per_participant is not None:
         options["segments_per_participant"] = args.segments_per_participant
@@ -93,7 +101,7 @@ def handle_validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"problem: {problem}")
         print(f"error: store {path} is not valid ({len(problems)} problem(s)); rebuild it with "
-              "`harness data build`")
+              "`harness data build`", file=sys.stderr)
         return 2
     print(f"ok: {path} is a valid store")
     return 0
@@ -125,14 +133,14 @@ def handle_info(args: argparse.Namespace) -> int:
 def handle_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    from harness.catalog import store_path
+    from harness.catalog import store_exists, store_path
     from harness.plugins import get_host
     from harness.settings import data_dir
 
     rows = []
     for entry in get_host().datasets.entries():
         spec = entry.load()
-        built = store_path(entry.name).exists()
+        built = store_exists(store_path(entry.name))
         if spec.synthetic:
             source = "synthetic (built on first use)"
         elif spec.default_source and (data_dir() / spec.default_source).exists():

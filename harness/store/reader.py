@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import zarr
 
+from harness import remote
 from harness.errors import DataError
 from harness.store.schema import (
     FORMAT_NAME,
@@ -25,9 +26,14 @@ from harness.store.schema import (
 def _open_group(path: str | Path) -> zarr.Group:
     quiet_zarr_warnings()
     location = str(path)
-    if "://" not in location and not Path(location).exists():
+    if remote.is_url(location):
+        if not remote.exists(location):
+            raise DataError(f"no store at {location}", f"build one with `harness data build NAME --output {location}`")
+    elif not Path(location).exists():
         raise DataError(f"no store at {location}", "build one with `harness data build NAME`")
     try:
+        if remote.is_url(location):
+            return remote.open_group(location, mode="r")
         return zarr.open_group(location, mode="r", zarr_format=3)
     except Exception as exc:
         raise DataError(f"{location} is not a readable zarr v3 store ({type(exc).__name__}: {exc})",
@@ -108,15 +114,20 @@ class SignalStore:
 
     @property
     def n_segments(self) -> int:
-        return int(self.group["signal"].shape[0])
+        return int(self.signal.shape[0])
 
     @property
     def samples(self) -> int:
-        return int(self.group["signal"].shape[2])
+        return int(self.signal.shape[2])
 
     @property
     def chunk_segments(self) -> int:
-        return int(self.group["signal"].chunks[0])
+        return int(self.signal.chunks[0])
+
+    @cached_property
+    def signal(self) -> zarr.Array:
+        """The signal array, opened once (re-opening reads its metadata again: a round trip on S3)."""
+        return self.group["signal"]
 
     @cached_property
     def participant_ids(self) -> np.ndarray:
@@ -156,7 +167,7 @@ class SignalStore:
     def read(self, start: int, stop: int) -> np.ndarray:
         """Signals of segments ``start:stop`` as float32 ``(n, channels, samples)``."""
         try:
-            return np.asarray(self.group["signal"][start:stop], dtype=np.float32)
+            return np.asarray(self.signal[start:stop], dtype=np.float32)
         except Exception as exc:
             raise DataError(f"store {self.path} has an unreadable chunk in segments {start}-{stop} "
                             f"({type(exc).__name__}: {exc})", "rebuild the store with `harness data build`") from exc
@@ -166,7 +177,7 @@ class SignalStore:
         indices = np.asarray(indices)
         order = np.argsort(indices, kind="stable")
         try:
-            data = np.asarray(self.group["signal"].get_orthogonal_selection(
+            data = np.asarray(self.signal.get_orthogonal_selection(
                 (indices[order], slice(None), slice(None))), dtype=np.float32)
         except Exception as exc:
             raise DataError(f"store {self.path} has an unreadable chunk ({type(exc).__name__}: {exc})",
@@ -186,7 +197,9 @@ class SignalStore:
     def to_xarray(self):
         import xarray as xr
 
-        return xr.open_zarr(str(self.path), consolidated=False, zarr_format=3)
+        location = str(self.path)
+        options = remote.storage_options(location) if remote.is_url(location) else None
+        return xr.open_zarr(location, consolidated=False, zarr_format=3, storage_options=options)
 
 
 def open_store(path: str | Path) -> SignalStore:

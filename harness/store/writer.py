@@ -2,7 +2,9 @@
 
 Segments are appended in blocks; the writer buffers up to one shard, writes whole shards, and hashes
 everything it writes into the content revision. The store is built in a temporary sibling folder and
-renamed into place only when :meth:`close` succeeds, so a reader never sees a half-built store.
+renamed into place only when :meth:`close` succeeds, so a reader never sees a half-built store. A URL
+target (``s3://bucket/x``) is built in the local staging folder and uploaded by
+:func:`harness.remote.publish_dir`, root metadata last, for the same guarantee on object storage.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from zarr.codecs import ZstdCodec
 from harness import __version__
 from harness.atomic import TMP_MARK, publish_dir
 from harness.errors import DataError
+from harness.remote import is_url
+from harness.remote import publish_dir as publish_remote
+from harness.settings import staging_dir
 from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, MODALITIES, quiet_zarr_warnings
 
 ID_WIDTH = 32
@@ -46,7 +51,8 @@ class StoreWriter:
                  extra_attrs: Mapping[str, Any] | None = None) -> None:
         if modality not in MODALITIES:
             raise DataError(f"unknown modality '{modality}'", f"use one of {', '.join(MODALITIES)}")
-        self.path = Path(path)
+        self.remote = is_url(path)
+        self.path: Path | str = str(path).rstrip("/") if self.remote else Path(path)
         self.channels = len(channel_names)
         self.samples = int(samples)
         self.chunk = int(chunk_segments)
@@ -57,8 +63,12 @@ class StoreWriter:
             "source": source, "license": license, "citation": citation, "created_with": __version__,
             "build": dict(build or {}), **dict(extra_attrs or {}),
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.path.name}{TMP_MARK}", dir=self.path.parent))
+        if self.remote:
+            parent, name = staging_dir(), str(self.path).rsplit("/", 1)[-1]
+        else:
+            parent, name = self.path.parent, self.path.name
+        parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}{TMP_MARK}", dir=parent))
         self._hash = hashlib.blake2b(digest_size=12)
         self._hash.update(json.dumps({k: self.attrs[k] for k in ("dataset", "modality", "fs",
                                                               "channel_names")}).encode())
@@ -178,8 +188,11 @@ class StoreWriter:
         self._table = {"participant_id": ids, **columns}
 
     # -- finish ----------------------------------------------------------------------------------------
-    def close(self) -> Path:
-        """Flush, write the participant table and attributes, and publish the store atomically."""
+    def close(self) -> Path | str:
+        """Flush, write the participant table and attributes, and publish the store atomically.
+
+        Returns the store's location: a ``Path``, or the URL string for an object-storage target.
+        """
         if self._closed:
             return self.path
         self._flush(self._buffered)
@@ -220,8 +233,13 @@ class StoreWriter:
                           chunk_segments=self.chunk, shard_segments=self.shard)
         self.root.attrs.update(self.attrs)
         self._closed = True
-        publish_dir(self.tmp / "store.zarr", self.path)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        try:
+            if self.remote:
+                publish_remote(self.tmp / "store.zarr", str(self.path))
+            else:
+                publish_dir(self.tmp / "store.zarr", Path(self.path))
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         return self.path
 
     def abort(self) -> None:
@@ -233,6 +251,10 @@ class StoreWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.close()
+            try:
+                self.close()
+            except BaseException:
+                self.abort()  # e.g. disk full during the last flush: leave no temporary folder behind
+                raise
         else:
             self.abort()

@@ -1,0 +1,139 @@
+"""Participant-pair loader vs the physical limits, on the same batches in the same run.
+
+References, each producing the loader's batches (anchors + partners) from the same store:
+
+* codec: ``numcodecs`` zstd decode of the raw chunk bytes the loader's rounds read (the limit of a
+  compressed store: no zarr, no adapter, no gather);
+* in-RAM: the whole store as one numpy array, batches gathered by fancy indexing;
+* naive: one zarr read per segment.
+
+Throughput is counted in anchor segments per second (every training segment is an anchor once per
+epoch, so this is epoch speed); partners are read too but not counted, for every reference alike.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numcodecs import Zstd
+
+from benchmarks.conftest import best_time, cached_store
+
+PARTICIPANTS = 1000  # 4000 segments of 4 x 3840 float32: ~245 MB raw
+BATCH = 256
+
+
+def _shard_chunks(store_path: Path, chunk_ids: np.ndarray, chunk: int, shard: int) -> list[bytes]:
+    """Raw compressed bytes of inner chunks, read from the shard files via their index (at the end)."""
+    per_shard = shard // chunk
+    out = []
+    by_shard: dict[int, list[int]] = {}
+    for c in chunk_ids:
+        by_shard.setdefault(int(c) // per_shard, []).append(int(c) % per_shard)
+    for s, inner in sorted(by_shard.items()):
+        blob = (store_path / "signal" / "c" / str(s) / "0" / "0").read_bytes()
+        index = np.frombuffer(blob[-(per_shard * 16 + 4):-4], dtype="<u8").reshape(per_shard, 2)
+        for i in inner:
+            off, n = index[i]
+            out.append(blob[int(off): int(off + n)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def setup(bench_home):
+    from harness.encoders import InputSpec
+    from harness.plugins import get_host
+    from harness.pretrain.loader import PairStream, build_table
+    from harness.store import open_store
+
+    path = cached_store("synthetic-ppg", PARTICIPANTS)
+    store = open_store(path)
+    table = build_table([store], holdout_fraction=0.1)
+    spec = InputSpec(modality="ppg", channels=4, fs=64.0, window_s=60.0, normalise="zscore", long_policy="crop")
+    policy = get_host().pair_policies.load("participant")
+    policy = policy() if isinstance(policy, type) else policy
+    probe = PairStream(table, spec, policy, None, batch_size=BATCH, seed=0, start_step=0, stop_step=1)
+    planner = probe.planner()
+    steps = planner.steps_per_round * planner.rounds_per_epoch  # one epoch
+    plans = [planner.plan(s) for s in range(steps)]
+    return {"store": store, "path": path, "table": table, "spec": spec, "policy": policy, "plans": plans,
+            "steps": steps, "planner": planner}
+
+
+def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
+    from harness.adapter import zscore
+    from harness.pretrain.loader import PairStream
+
+    store, table, plans, steps = setup["store"], setup["table"], setup["plans"], setup["steps"]
+    anchors = sum(len(p.anchors) for p in plans)
+
+    def run_loader():
+        stream = PairStream(table, setup["spec"], setup["policy"], None, batch_size=BATCH, seed=0,
+                            start_step=0, stop_step=steps)
+        n = 0
+        for batch in stream:
+            n += len(batch["x1"])
+        return n
+
+    assert benchmark.pedantic(run_loader, rounds=3, iterations=1, warmup_rounds=1) == anchors
+    loader_s = benchmark.stats.stats.min
+
+    # (a) codec only: decode every chunk of every round once, as the loader's rounds do.
+    rounds = sorted({tuple(p.buffer_chunks.tolist()) for p in plans})
+    raw = [_shard_chunks(Path(setup["path"]), np.array(r), store.chunk_segments,
+                         int(store.attrs["shard_segments"])) for r in rounds]
+    codec = Zstd()
+
+    def run_codec():
+        for blobs in raw:
+            for b in blobs:
+                codec.decode(b)
+
+    codec_s = best_time(run_codec)
+    # Same, plus the per-segment z-score the loader's adapter does (the limit with this encoder's input).
+    shape = (store.chunk_segments, 4, store.samples)
+
+    def run_codec_zscore():
+        for blobs in raw:
+            for b in blobs:
+                zscore(np.frombuffer(codec.decode(b), dtype="<f4").reshape(shape))
+
+    codec_z_s = best_time(run_codec_zscore)
+
+    # (b) in-RAM gather of the same batches (the array is loaded outside the timing).
+    ram = store.read(0, store.n_segments)
+
+    def run_ram():
+        for p in plans:
+            np.take(ram, p.anchors, axis=0)
+            np.take(ram, p.partners, axis=0)
+
+    ram_s = best_time(run_ram)
+
+    # (c) naive: one zarr read per segment, on the first step only (it is slow), scaled per anchor.
+    sig = store.group["signal"]
+    first = plans[0]
+    t0 = time.perf_counter()
+    for i in np.concatenate([first.anchors, first.partners]):
+        sig[int(i)]
+    naive_per_anchor = (time.perf_counter() - t0) / len(first.anchors)
+
+    rate = {"loader": anchors / loader_s, "codec": anchors / codec_s, "codec+zscore": anchors / codec_z_s,
+            "in_ram": anchors / ram_s, "naive": 1.0 / naive_per_anchor}
+    ledger.figure("loader segments/s (anchors)", {k: round(v, 1) for k, v in rate.items()})
+    ledger.figure("loader setup", {**setup["planner"].describe(), "segments": store.n_segments,
+                                   "steps": steps, "anchors": anchors,
+                                   "participants_per_batch": float(np.mean(
+                                       [len(np.unique(table.participant[p.anchors])) for p in plans]))})
+    ledger.ratio("loader / codec decode", rate["loader"] / rate["codec"], ">= 0.8",
+                 rate["loader"] >= 0.8 * rate["codec"])
+    ledger.ratio("loader / (codec decode + zscore)", rate["loader"] / rate["codec+zscore"], "info", True)
+    ledger.ratio("loader / in-RAM gather", rate["loader"] / rate["in_ram"], ">= 0.25",
+                 rate["loader"] >= 0.25 * rate["in_ram"])
+    ledger.ratio("loader / naive per-segment reads", rate["loader"] / rate["naive"], ">= 50",
+                 rate["loader"] >= 50 * rate["naive"])
+    print(json.dumps(rate, indent=1))
