@@ -16,9 +16,9 @@ from harness.adapter import adapt, mean_by_row
 from harness.catalog import default_dataset, open_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
 from harness.encoders import Batch, Encoder
-from harness.errors import DataError, PluginError, UsageError
+from harness.errors import DataError, HarnessError, PluginError, UsageError
 from harness.plugins import PluginHost, get_host
-from harness.probe import ProbeConfig, participant_means, run_probe
+from harness.probe import ProbeConfig, check_targets, participant_means, run_probe
 from harness.provenance import device_info, git_commit, package_versions, plugin_versions, resolve_device
 from harness.results import SCHEMA_VERSION, write_result
 from harness.store import SignalStore
@@ -70,6 +70,34 @@ def inference_context(device: str, dtype: str):
     return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, dtype))
 
 
+MIN_VALID_SECONDS = 1.0  # shorter recordings would be embedded as mostly zero padding
+
+
+def check_lengths(store: SignalStore, n_valid: np.ndarray) -> None:
+    """Refuse segments whose valid length is impossible or too short to embed meaningfully."""
+    bad = np.flatnonzero((n_valid < 1) | (n_valid > store.samples))
+    if bad.size:
+        raise DataError(f"store {store.path} records {bad.size} segment lengths outside 1..{store.samples} "
+                        f"(first: segment {int(bad[0])})", f"run `harness data validate {store.path}` and rebuild it")
+    short = np.flatnonzero(n_valid < MIN_VALID_SECONDS * store.fs)
+    if short.size:
+        first = int(short[0])
+        raise DataError(f"{short.size} segments of store {store.path} hold less than {MIN_VALID_SECONDS:g} s of "
+                        f"signal (segment {first} has {n_valid[first] / store.fs:.2g} s)",
+                        "drop or merge recordings shorter than 1 s before building the store")
+
+
+def check_finite(store: SignalStore, raw: np.ndarray, n_valid: np.ndarray, offset: int) -> None:
+    """NaN or inf inside a segment's valid samples means a damaged store (e.g. a lost chunk): refuse it."""
+    valid = np.arange(raw.shape[-1])[None, :] < n_valid[:, None]
+    bad = (~np.isfinite(raw) & valid[:, None, :]).any(axis=(1, 2))
+    if bad.any():
+        first = offset + int(np.flatnonzero(bad)[0])
+        raise DataError(f"segment {first} of store {store.path} holds NaN or inf inside its valid samples "
+                        "(a missing or damaged chunk, or a bad recording)",
+                        f"run `harness data validate {store.path}` and rebuild the store")
+
+
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
                 progress: bool = True, device: str = "cpu",
                 dtype: str = "float32") -> tuple[np.ndarray, dict[str, Any], bool, float]:
@@ -84,6 +112,8 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
     n_valid_all = store.n_valid
     label_rows = {name: labels[name].reindex(pid_all).to_numpy() for name in labels.columns}
 
+    check_lengths(store, n_valid_all)
+
     def blocks(start: int) -> Iterator[tuple[int, int, np.ndarray]]:
         block = max(batch_size, store.chunk_segments)
         bar = tqdm(total=store.n_segments, initial=start, desc=f"embed {encoder.name}", unit="seg",
@@ -91,13 +121,20 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
         for lo in range(start, store.n_segments, block):
             hi = min(lo + block, store.n_segments)
             raw = store.read(lo, hi)
+            check_finite(store, raw, n_valid_all[lo:hi], lo)
             adapted = adapt(raw, n_valid_all[lo:hi], store.fs, encoder.input_spec,
                             channel_names=store.channel_names)
             rows = adapted.row_of + lo
             batch = Batch(adapted.signal, encoder.input_spec.fs if encoder.input_spec else store.fs,
                           pid_all[rows], adapted.n_valid, {k: v[rows] for k, v in label_rows.items()})
-            with inference_context(device, dtype):
-                emb = np.asarray(encoder.embed(batch), dtype=np.float32)
+            try:
+                with inference_context(device, dtype):
+                    emb = np.asarray(encoder.embed(batch), dtype=np.float32)
+            except HarnessError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"encoder '{encoder.name}' failed while embedding segments {lo}-{hi}: "
+                                  f"{type(exc).__name__}: {exc}", "fix the encoder or disable its plugin") from exc
             expected = (len(adapted.signal), encoder.embedding_dim)
             if emb.shape != expected:
                 raise PluginError(f"encoder '{encoder.name}' returned embeddings of shape {emb.shape}, "
@@ -113,6 +150,23 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
     embeddings, hit = cache.compute(key, {"encoder": encoder.name, "store": store.name}, store.n_segments,
                                     encoder.embedding_dim, blocks)
     return embeddings, {**probe_policy, "cache_key": key}, hit, time.perf_counter() - start
+
+
+def training_overlap(encoder: Encoder, store: SignalStore) -> tuple[bool, str]:
+    """Did the encoder see this evaluation data in training? Conservative, by name and by content.
+
+    Same store revision: overlap. Same dataset name with another revision: overlap, except for
+    synthetic cohorts, whose other revisions (other seeds) hold other participants.
+    """
+    names = tuple(encoder.training_datasets or ())
+    revisions = tuple(getattr(encoder, "training_revisions", ()) or ())
+    if store.revision in revisions:
+        return True, "trained on this exact store"
+    if store.name not in names:
+        return False, "none"
+    if revisions and store.attrs.get("source") == "synthetic":
+        return False, f"trained on another draw of {store.name} ({', '.join(revisions)}); no shared participants"
+    return True, f"trained on dataset '{store.name}' (another build or revision)"
 
 
 def task_labels(task: TaskSpec, store: SignalStore) -> np.ndarray:
@@ -174,7 +228,8 @@ class Runner:
                                      f"be scored on task '{task.name}'", "choose another task")
             else:
                 try:
-                    task_labels(task, store)
+                    targets = task.targets(task_labels(task, store))
+                    check_targets(task, targets[np.isfinite(targets)], self.config.folds)  # before embedding
                 except DataError as exc:
                     problem = exc
             if problem is None:
@@ -199,7 +254,7 @@ class Runner:
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
             device=self.device, dtype=self.config.dtype)
         ids, features = participant_means(embeddings, store.participant_ids)
-        overlap = store.name in tuple(encoder.training_datasets or ())
+        overlap, overlap_detail = training_overlap(encoder, store)
         out = []
         for task in tasks:
             t1 = time.perf_counter()
@@ -232,6 +287,7 @@ class Runner:
                 "timings": {"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
                             "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
                 "training_overlap": overlap,
+                "training_overlap_detail": overlap_detail,
                 "predictions": {"participant_id": [str(i) for i in ids[keep]],
                                 "y_true": [float(v) for v in outcome.y_true],
                                 "y_pred": [round(float(v), 6) for v in outcome.y_pred]},

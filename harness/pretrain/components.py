@@ -1,0 +1,124 @@
+"""Turn a recipe into objects through the plugin registries (the core imports no model package)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from harness.errors import PluginError, UsageError
+from harness.pretrain.config import Recipe
+
+
+def load_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
+    """Resolve a ``"module:attr"`` string (or return a callable as is)."""
+    if callable(target):
+        return target
+    module_name, _, attr = str(target).partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except Exception as exc:
+        raise PluginError(f"cannot load '{target}' ({type(exc).__name__}: {exc})",
+                          "fix the encoder's pretrain metadata or the plugin providing it") from exc
+    return obj
+
+
+class Cascade:
+    """Augmentations applied in order, each drawing from the same generator (picklable for workers)."""
+
+    def __init__(self, transforms: Sequence[Any], spec: list[list[Any]]) -> None:
+        self.transforms = list(transforms)
+        self.spec = spec
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        for transform in self.transforms:
+            x = transform(x, generator)
+        return x
+
+    def to_dict(self) -> list[list[Any]]:
+        return self.spec
+
+
+def build_augmentations(recipe: Recipe, host: Any) -> Cascade:
+    """Each entry's params default to the registry entry's ``defaults[modality]``."""
+    modality = recipe.input_spec.modality
+    transforms, spec = [], []
+    for name, params in recipe.augmentations:
+        entry = host.augmentations.get(name)
+        merged = {**dict(entry.metadata.get("defaults", {}).get(modality, {})), **params}
+        transforms.append(entry.load()(**merged))
+        spec.append([name, merged])
+    return Cascade(transforms, spec)
+
+
+def build_pair_policy(recipe: Recipe, host: Any) -> Any:
+    target = host.pair_policies.load(recipe.pair_policy)
+    policy = target() if isinstance(target, type) else target
+    if not hasattr(policy, "partners"):
+        raise PluginError(f"pair policy '{recipe.pair_policy}' has no partners(index, anchors, rng) method",
+                          "fix the plugin providing it")
+    return policy
+
+
+def _loss_kind(module: nn.Module, signature: str | None) -> str:
+    sig = (signature or "").replace(" ", "")
+    if sig.startswith("pairs") or "s1," in sig:
+        return "pairs"
+    if sig.startswith("embeddings") or "(z)" in sig:
+        return "embeddings"
+    params = [p for p in inspect.signature(module.forward).parameters.values()
+              if p.default is inspect.Parameter.empty]
+    return "embeddings" if len(params) == 1 else "pairs"
+
+
+@dataclass
+class Objective:
+    """Sum of loss plugins: ``pairs`` losses see both views, ``embeddings`` losses each view (averaged)."""
+
+    losses: dict[str, tuple[nn.Module, str]]
+
+    def __call__(self, s1: torch.Tensor, s2: torch.Tensor, t1: torch.Tensor, t2: torch.Tensor,
+                 participant: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        total = s1.new_zeros((), dtype=torch.float32)
+        parts: dict[str, float] = {}
+        for name, (module, kind) in self.losses.items():
+            if kind == "pairs":
+                value = module(s1, s2, t1, t2, participant)
+            else:
+                value = 0.5 * (module(s1) + module(s2))
+            total = total + value
+            parts[name] = value
+        return total, parts
+
+
+def build_objective(recipe: Recipe, host: Any) -> Objective:
+    if not recipe.losses:
+        raise UsageError("the pretraining recipe has no losses", "keep at least the contrastive loss")
+    losses = {}
+    for name, params in recipe.losses.items():
+        entry = host.losses.get(name)
+        merged = {**dict(entry.metadata.get("defaults", {})), **params}
+        module = entry.load()(**merged)
+        losses[name] = (module, _loss_kind(module, entry.metadata.get("signature")))
+    return Objective(losses)
+
+
+def build_model(recipe: Recipe) -> nn.Module:
+    model = load_target(recipe.model)(recipe.model_config)
+    for attr in ("encoder", "embed"):
+        if not hasattr(model, attr):
+            raise PluginError(f"pretrain model builder '{recipe.model}' returned a model without .{attr}",
+                              "the model needs .encoder, .embed(x) and forward(x) -> projections")
+    return model
+
+
+def architecture_of(model: nn.Module) -> Any:
+    config = getattr(model, "config", None)
+    return config.to_dict() if hasattr(config, "to_dict") else None

@@ -1,0 +1,89 @@
+"""Process-group setup for ``torchrun``: read RANK/WORLD_SIZE/LOCAL_RANK, gloo on CPU, nccl on CUDA."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+from harness.errors import UsageError
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def from_env() -> DistInfo:
+    """The launch geometry torchrun put in the environment (single process when absent)."""
+    try:
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", str(rank)))
+    except ValueError as exc:
+        raise UsageError(f"RANK/WORLD_SIZE/LOCAL_RANK are not integers ({exc})",
+                         "launch with torchrun or unset them") from exc
+    return DistInfo(rank, world, local)
+
+
+def resolve_device(requested: str, info: DistInfo) -> torch.device:
+    """``auto`` picks CUDA when present; under torchrun each rank takes cuda:LOCAL_RANK."""
+    if requested == "auto":
+        requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UsageError("--device cuda was asked for but no CUDA GPU is available",
+                             "use --device cpu or auto")
+        if requested == "cuda":
+            return torch.device("cuda", info.local_rank % torch.cuda.device_count())
+        return torch.device(requested)
+    return torch.device("cpu")
+
+
+def init(info: DistInfo, device: torch.device) -> None:
+    """Join the process group (no-op for a single process or when already joined)."""
+    if not info.enabled or dist.is_initialized():
+        return
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world_size)
+
+
+def shutdown() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def barrier(info: DistInfo) -> None:
+    if info.enabled and dist.is_initialized():
+        dist.barrier()
+
+
+def broadcast_module_state(module: torch.nn.Module, info: DistInfo) -> None:
+    """Make every rank's parameters and buffers equal to rank 0's (for identical checkpoints)."""
+    if not info.enabled or not dist.is_initialized():
+        return
+    with torch.no_grad():
+        for tensor in [*module.parameters(), *module.buffers()]:
+            dist.broadcast(tensor.data, src=0)
+
+
+def all_reduce_mean(value: float, info: DistInfo, device: torch.device) -> float:
+    if not info.enabled or not dist.is_initialized():
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return float(t.item()) / info.world_size

@@ -1,0 +1,420 @@
+"""Chunk-aware participant-pair streaming for pretraining.
+
+Stores keep each participant's segments contiguous and compress them in chunks of
+``chunk_segments``. Random access would read one chunk per segment, so batches are drawn from a
+shuffle buffer over chunks:
+
+* every epoch, the chunks holding training segments are permuted (seeded by ``(seed, epoch)``) and
+  dealt out to the ranks (``perm[rank::world]``), so DDP ranks read disjoint chunks;
+* a *round* reads ``buffer_chunks`` of the rank's chunks whole (sorted, merged contiguous reads), adapts
+  them once to the encoder's input, and serves ``steps_per_round`` batches whose anchors are a
+  permutation of the buffer's training segments;
+* each anchor's partner comes from the pair policy (participant policy: another segment of the same
+  participant, so within the same or an adjacent chunk; segment policy: the anchor itself).
+
+Every random choice is a pure function of ``(seed, rank, step)``: batches do not depend on history,
+worker count or interruptions, which is what makes ``--resume`` exact. Stores are opened lazily in the
+process that reads them (each DataLoader worker opens its own; use spawn/forkserver, never fork, with
+zarr). Nothing reads more than one round's buffer plus the partners at a time.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from harness.adapter import adapt
+from harness.encoders import InputSpec
+from harness.errors import DataError, UsageError
+from harness.pretrain.rank import holdout_mask
+
+
+# -- seeds -------------------------------------------------------------------------------------------
+def derive_seed(seed: int, tag: str, *parts: int) -> int:
+    """A 63-bit seed for the stream named ``tag`` at ``parts`` (rank, step, ...)."""
+    entropy = [int(seed) & 0xFFFFFFFF, zlib.crc32(tag.encode()), *(int(p) & 0xFFFFFFFF for p in parts)]
+    words = np.random.SeedSequence(entropy).generate_state(2, dtype=np.uint32)
+    return int((int(words[0]) << 31) ^ int(words[1])) & ((1 << 63) - 1)
+
+
+def rng_for(seed: int, tag: str, *parts: int) -> np.random.Generator:
+    return np.random.default_rng(derive_seed(seed, tag, *parts))
+
+
+def torch_generator(seed: int, tag: str, *parts: int) -> torch.Generator:
+    return torch.Generator().manual_seed(derive_seed(seed, tag, *parts))
+
+
+# -- the segment table across stores -----------------------------------------------------------------
+@dataclass(frozen=True)
+class StoreSource:
+    """A picklable description of one store (workers reopen it by path)."""
+
+    path: str
+    name: str
+    revision: str
+    modality: str
+    fs: float
+    channel_names: tuple[str, ...]
+    offset: int
+    n_segments: int
+    chunk_segments: int
+
+
+@dataclass
+class SegmentTable:
+    """All segments of the training stores, indexed globally (store offsets), plus the chunk list."""
+
+    sources: list[StoreSource]
+    participant: np.ndarray     # int64 code per segment, unique across stores
+    participant_names: np.ndarray  # "<store>:<id>" per code
+    train: np.ndarray           # bool per segment: not held out
+    n_valid: np.ndarray         # int64 per segment
+    chunks: np.ndarray          # (n_chunks, 3) int64: source index, global start, global stop
+
+    @property
+    def n_segments(self) -> int:
+        return len(self.participant)
+
+    def train_chunks(self) -> np.ndarray:
+        """Indices of chunks that hold at least one training segment."""
+        counts = np.add.reduceat(self.train.astype(np.int64), self.chunks[:, 1]) if len(self.chunks) else []
+        return np.flatnonzero(np.asarray(counts) > 0)
+
+    def source_of(self, index: np.ndarray) -> np.ndarray:
+        offsets = np.array([s.offset for s in self.sources])
+        return np.searchsorted(offsets, index, side="right") - 1
+
+    def summary(self) -> list[dict[str, Any]]:
+        out = []
+        for i, s in enumerate(self.sources):
+            sl = slice(s.offset, s.offset + s.n_segments)
+            codes = self.participant[sl]
+            held = np.unique(codes[~self.train[sl]])
+            out.append({"name": s.name, "revision": s.revision, "path": s.path, "segments": s.n_segments,
+                        "participants": len(np.unique(codes)), "holdout_participants": len(held),
+                        "holdout_segments": int((~self.train[sl]).sum()), "source_index": i})
+        return out
+
+
+def build_table(stores: Sequence[Any], *, holdout_fraction: float = 0.1) -> SegmentTable:
+    """Index ``SignalStore`` objects of one modality; hold out participants by a hash of their id."""
+    if not stores:
+        raise UsageError("no store to pretrain on", "pass --dataset")
+    modalities = {s.modality for s in stores}
+    if len(modalities) > 1:
+        raise UsageError(f"stores mix modalities {sorted(modalities)}", "pretrain on stores of one modality")
+    sources, codes, names, train, n_valid, chunks = [], [], [], [], [], []
+    offset = code_base = 0
+    for i, store in enumerate(stores):
+        ids = np.asarray(store.participant_ids).astype(str)
+        if len(ids) == 0:
+            raise DataError(f"store {store.path} holds no segments", "rebuild it")
+        # Codes follow runs of the (grouped) participant ids.
+        uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        order = np.argsort(first)
+        remap = np.empty(len(uniq), dtype=np.int64)
+        remap[order] = np.arange(len(uniq))
+        local = remap[inverse]
+        held = holdout_mask(uniq[order], holdout_fraction, salt=store.name)
+        codes.append(local + code_base)
+        names.append(np.array([f"{store.name}:{p}" for p in uniq[order]]))
+        train.append(~held[local])
+        n_valid.append(np.asarray(store.n_valid, dtype=np.int64))
+        cs = int(store.chunk_segments)
+        starts = np.arange(0, len(ids), cs)
+        chunks.append(np.stack([np.full(len(starts), i), starts + offset,
+                                np.minimum(starts + cs, len(ids)) + offset], axis=1))
+        sources.append(StoreSource(str(store.path), store.name, store.revision, store.modality, store.fs,
+                                   tuple(store.channel_names), offset, len(ids), cs))
+        offset += len(ids)
+        code_base += len(uniq)
+    return SegmentTable(sources, np.concatenate(codes), np.concatenate(names), np.concatenate(train),
+                        np.concatenate(n_valid), np.concatenate(chunks).astype(np.int64))
+
+
+# -- participant runs handed to the pair policy -------------------------------------------------
+@dataclass(frozen=True)
+class ParticipantRuns:
+    """Participant grouping of the global segment index, in the shape pair policies read.
+
+    Pair policies (``policy.partners(index, anchors, rng)``) may use ``starts[p]``, ``counts[p]``
+    (first segment and number of segments of participant code ``p``), ``participant_of_segment[s]``,
+    ``ids[p]``, ``n_segments`` and ``check_anchors(anchors)``.
+    """
+
+    starts: np.ndarray
+    counts: np.ndarray
+    participant_of_segment: np.ndarray
+    ids: np.ndarray
+
+    @classmethod
+    def from_codes(cls, codes: np.ndarray, names: np.ndarray) -> ParticipantRuns:
+        codes = np.asarray(codes, dtype=np.int64)
+        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+        starts = np.concatenate([[0], change]).astype(np.int64)
+        counts = np.diff(np.append(starts, codes.size)).astype(np.int64)
+        if not np.array_equal(codes[starts], np.arange(len(starts))):
+            raise DataError("segments are not grouped by participant", "rebuild the store sorted by participant")
+        return cls(starts, counts, codes, np.asarray(names))
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.participant_of_segment.size)
+
+    @property
+    def n_participants(self) -> int:
+        return int(self.starts.size)
+
+    def check_anchors(self, anchors: np.ndarray) -> np.ndarray:
+        anchors = np.asarray(anchors, dtype=np.int64)
+        if anchors.size and (anchors.min() < 0 or anchors.max() >= self.n_segments):
+            raise DataError(f"anchor segment indices must lie in [0, {self.n_segments})",
+                            "this is a bug in the pair sampler; please report it")
+        return anchors
+
+
+# -- the deterministic plan -----------------------------------------------------------------------
+@dataclass
+class StepPlan:
+    step: int
+    anchors: np.ndarray
+    partners: np.ndarray
+    buffer_chunks: np.ndarray
+
+
+class PairPlanner:
+    """Which segments each step uses: a pure function of ``(seed, rank, step)``."""
+
+    def __init__(self, table: SegmentTable, policy: Any, *, batch_size: int, seed: int, rank: int = 0,
+                 world_size: int = 1, buffer_chunks: int | None = None) -> None:
+        self.table, self.policy = table, policy
+        self.batch_size, self.seed, self.rank, self.world_size = int(batch_size), int(seed), int(rank), int(world_size)
+        self.chunk_ids = table.train_chunks()
+        if len(self.chunk_ids) == 0:
+            raise DataError("no training segments left after the participant hold-out",
+                            "use more participants or a smaller hold-out fraction")
+        train_per_chunk = table.train.sum() / len(self.chunk_ids)
+        default = int(np.ceil(2 * self.batch_size / max(train_per_chunk, 1.0)))
+        k = buffer_chunks or max(4, default)
+        self.per_rank = max(1, len(self.chunk_ids) // self.world_size)
+        self.buffer_chunks = int(min(k, self.per_rank))
+        self.steps_per_round = max(1, int(self.buffer_chunks * train_per_chunk) // self.batch_size)
+        self.rounds_per_epoch = max(1, self.per_rank // self.buffer_chunks)
+        self.index = ParticipantRuns.from_codes(table.participant, table.participant_names)
+
+    def describe(self) -> dict[str, Any]:
+        return {"buffer_chunks": self.buffer_chunks, "steps_per_round": self.steps_per_round,
+                "rounds_per_epoch": self.rounds_per_epoch, "train_chunks": len(self.chunk_ids),
+                "batch_size": self.batch_size, "rank": self.rank, "world_size": self.world_size}
+
+    def round_of(self, step: int) -> int:
+        return step // self.steps_per_round
+
+    def round_chunks(self, round_: int) -> np.ndarray:
+        epoch, j = divmod(round_, self.rounds_per_epoch)
+        perm = self.chunk_ids[rng_for(self.seed, "epoch", epoch).permutation(len(self.chunk_ids))]
+        mine = perm[self.rank::self.world_size][: self.per_rank]
+        if len(mine) == 0:
+            mine = perm[[self.rank % len(perm)]]
+        stop = len(mine) if j == self.rounds_per_epoch - 1 else (j + 1) * self.buffer_chunks
+        return np.sort(mine[j * self.buffer_chunks: stop])
+
+    def round_segments(self, chunks: np.ndarray) -> np.ndarray:
+        spans = [np.arange(self.table.chunks[c, 1], self.table.chunks[c, 2]) for c in chunks]
+        segs = np.concatenate(spans)
+        return segs[self.table.train[segs]]
+
+    def plan(self, step: int) -> StepPlan:
+        round_ = self.round_of(step)
+        chunks = self.round_chunks(round_)
+        segs = self.round_segments(chunks)
+        need = self.steps_per_round * self.batch_size
+        rng = rng_for(self.seed, "round", self.rank, round_)
+        order = np.concatenate([rng.permutation(segs) for _ in range(-(-need // len(segs)))])
+        pos = (step - round_ * self.steps_per_round) * self.batch_size
+        anchors = order[pos: pos + self.batch_size]
+        partners = np.asarray(self.policy.partners(self.index, anchors, rng_for(self.seed, "pairs",
+                                                                                 self.rank, step)))
+        return StepPlan(step, anchors, partners.astype(np.int64), chunks)
+
+
+# -- reading and adapting ---------------------------------------------------------------------------
+class SegmentReader:
+    """Reads global segment indices from the stores, adapted to an encoder's input (opened lazily)."""
+
+    def __init__(self, table: SegmentTable, spec: InputSpec) -> None:
+        self.table, self.spec = table, spec
+        self._stores: dict[int, Any] = {}
+
+    def _store(self, i: int) -> Any:
+        if i not in self._stores:
+            from harness.store.reader import open_store
+
+            self._stores[i] = open_store(self.table.sources[i].path)
+        return self._stores[i]
+
+    def _adapt(self, src: StoreSource, signal: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+        adapted = adapt(signal, n_valid, src.fs, self.spec, channel_names=list(src.channel_names),
+                        long_policy="crop")
+        if len(adapted.row_of) != len(signal):
+            raise DataError("the input adapter returned several windows per segment during pretraining",
+                            "use long_policy='crop'")
+        return adapted.signal
+
+    def read_range(self, start: int, stop: int) -> np.ndarray:
+        """Contiguous global range within one store (one read of whole chunks)."""
+        i = int(self.table.source_of(np.array([start]))[0])
+        src = self.table.sources[i]
+        raw = self._store(i).read(start - src.offset, stop - src.offset)
+        return self._adapt(src, raw, self.table.n_valid[start:stop])
+
+    def read(self, indices: np.ndarray) -> np.ndarray:
+        """Arbitrary global indices, one orthogonal read per store."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = np.empty((len(indices), self.spec.channels, self.spec.samples), dtype=np.float32)
+        which = self.table.source_of(indices)
+        for i in np.unique(which):
+            sel = np.flatnonzero(which == i)
+            src = self.table.sources[int(i)]
+            raw = self._store(int(i)).read_indices(indices[sel] - src.offset)
+            out[sel] = self._adapt(src, raw, self.table.n_valid[indices[sel]])
+        return out
+
+
+def contiguous_runs(chunks: np.ndarray, table: SegmentTable) -> list[tuple[int, int]]:
+    """Merge sorted chunks into (start, stop) global ranges that stay within one store."""
+    runs: list[tuple[int, int]] = []
+    for c in chunks:
+        src, start, stop = (int(v) for v in table.chunks[c])
+        if runs and runs[-1][1] == start and int(table.source_of(np.array([runs[-1][0]]))[0]) == src:
+            runs[-1] = (runs[-1][0], stop)
+        else:
+            runs.append((start, stop))
+    return runs
+
+
+class BufferCache:
+    """The current round's chunks, read whole and adapted once; other segments are read on demand."""
+
+    def __init__(self, reader: SegmentReader) -> None:
+        self.reader = reader
+        self.key: tuple[int, ...] | None = None
+        self.index = np.zeros(0, dtype=np.int64)
+        self.data = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
+        self.chunk_reads = 0
+
+    def load(self, chunks: np.ndarray) -> None:
+        key = tuple(int(c) for c in chunks)
+        if key == self.key:
+            return
+        runs = contiguous_runs(chunks, self.reader.table)
+        self.data = np.concatenate([self.reader.read_range(a, b) for a, b in runs])
+        self.index = np.concatenate([np.arange(a, b) for a, b in runs])
+        self.key = key
+        self.chunk_reads += len(chunks)
+
+    def get(self, indices: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self.index, indices)
+        pos = np.minimum(pos, max(len(self.index) - 1, 0))
+        hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
+        out[hit] = self.data[pos[hit]]
+        if (~hit).any():
+            out[~hit] = self.reader.read(indices[~hit])
+        return out
+
+
+def chunks_touched(table: SegmentTable, indices: np.ndarray) -> int:
+    starts = table.chunks[:, 1]
+    return len(np.unique(np.searchsorted(starts, indices, side="right") - 1))
+
+
+def random_crop(x: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+    """An independent random window of ``length`` samples from each row of ``(B, C, T)``.
+
+    A budget option for CPU pretraining (``--crop-seconds``): the encoder is fully convolutional with
+    global pooling, so it trains on short windows and embeds the full window at evaluation.
+    """
+    total = x.shape[-1]
+    if length >= total:
+        return x
+    starts = torch.randint(0, total - length + 1, (x.shape[0],), generator=generator)
+    index = starts[:, None] + torch.arange(length)[None, :]
+    return torch.gather(x, 2, index[:, None, :].expand(-1, x.shape[1], -1))
+
+
+# -- the torch dataset ------------------------------------------------------------------------------
+class PairStream(IterableDataset):
+    """Yields one ready batch per step (``batch_size=None`` in the DataLoader).
+
+    A batch is a dict: ``x1``/``x2`` float32 (B, C, T) augmented views, ``participant`` int64 codes,
+    ``step``, and loader statistics (``chunks``, ``participants``). With ``W`` workers, worker ``w``
+    makes steps ``start + w, start + w + W, ...``; the DataLoader's in-order round robin returns
+    them in step order.
+    """
+
+    def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, augment: Any, *,
+                 batch_size: int, seed: int, start_step: int, stop_step: int, rank: int = 0,
+                 world_size: int = 1, buffer_chunks: int | None = None, crop_samples: int | None = None) -> None:
+        super().__init__()
+        self.table, self.spec, self.policy, self.augment = table, spec, policy, augment
+        self.crop_samples = crop_samples
+        self.batch_size, self.seed = batch_size, seed
+        self.start_step, self.stop_step = start_step, stop_step
+        self.rank, self.world_size, self.buffer_chunks = rank, world_size, buffer_chunks
+
+    def planner(self) -> PairPlanner:
+        return PairPlanner(self.table, self.policy, batch_size=self.batch_size, seed=self.seed,
+                           rank=self.rank, world_size=self.world_size, buffer_chunks=self.buffer_chunks)
+
+    def make_batch(self, plan: StepPlan, cache: BufferCache) -> dict[str, Any]:
+        cache.load(plan.buffer_chunks)
+        x1 = torch.from_numpy(cache.get(plan.anchors))
+        x2 = torch.from_numpy(cache.get(plan.partners))
+        if self.crop_samples:
+            gen = torch_generator(self.seed, "crop", self.rank, plan.step)
+            x1 = random_crop(x1, self.crop_samples, gen)
+            x2 = random_crop(x2, self.crop_samples, gen)
+        if self.augment is not None:
+            gen = torch_generator(self.seed, "augment", self.rank, plan.step)
+            x1 = self.augment(x1, gen)
+            x2 = self.augment(x2, gen)
+        both = np.concatenate([plan.anchors, plan.partners])
+        codes = self.table.participant[plan.anchors]
+        return {
+            "step": plan.step, "x1": x1.contiguous(), "x2": x2.contiguous(),
+            "participant": torch.from_numpy(codes.astype(np.int64)),
+            "partner_participant": torch.from_numpy(self.table.participant[plan.partners].astype(np.int64)),
+            "chunks": chunks_touched(self.table, both), "participants": len(np.unique(codes)),
+        }
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        info = get_worker_info()
+        wid, nworkers = (info.id, info.num_workers) if info is not None else (0, 1)
+        planner = self.planner()
+        cache = BufferCache(SegmentReader(self.table, self.spec))
+        for step in range(self.start_step + wid, self.stop_step, nworkers):
+            yield self.make_batch(planner.plan(step), cache)
+
+
+def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = None) -> Any:
+    """Iterate ``stream`` in-process (``workers=0``) or through a DataLoader with spawned workers."""
+    if workers <= 0:
+        return iter(stream)
+    if context is None:
+        import multiprocessing as mp
+
+        context = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    if context == "fork":
+        raise UsageError("DataLoader workers under 'fork' can deadlock on zarr's event-loop thread",
+                         "use spawn or forkserver")
+    loader = DataLoader(stream, batch_size=None, num_workers=workers, multiprocessing_context=context,
+                        prefetch_factor=2, persistent_workers=False)
+    return iter(loader)

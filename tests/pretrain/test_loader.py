@@ -1,0 +1,155 @@
+"""The chunk-aware pair loader: few chunks per batch, same-participant partners, determinism, workers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from harness.errors import UsageError
+from harness.pretrain.components import build_augmentations, build_pair_policy
+from harness.pretrain.config import PretrainConfig, resolve_recipe
+from harness.pretrain.loader import PairPlanner, PairStream, build_table, make_loader
+from harness.store.reader import open_store
+
+from .conftest import tiny_store_at
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory):
+    """60 participants x 6 segments in chunks of 8: 45 chunks."""
+    return open_store(tiny_store_at(tmp_path_factory.mktemp("loader") / "big.zarr", participants=60,
+                                    per_participant=6))
+
+
+def _recipe(host, policy="participant"):
+    cfg = PretrainConfig(encoder="tiny-ppg", datasets=["x"], out="unused", pair_policy=policy)
+    return resolve_recipe("tiny-ppg", host.encoders.get("tiny-ppg").metadata, cfg)
+
+
+def _planner(host, store, policy="participant", **kw):
+    table = build_table([store], holdout_fraction=0.1)
+    return table, PairPlanner(table, build_pair_policy(_recipe(host, policy), host), **{
+        "batch_size": 32, "seed": 3, **kw})
+
+
+def test_partners_are_other_segments_of_the_same_participant(host, big_store):
+    table, planner = _planner(host, big_store)
+    for step in range(10):
+        plan = planner.plan(step)
+        assert len(plan.anchors) == 32
+        assert np.array_equal(table.participant[plan.anchors], table.participant[plan.partners])
+        assert (plan.anchors != plan.partners).all()
+        assert table.train[plan.anchors].all() and table.train[plan.partners].all()
+
+
+def test_segment_policy_pairs_a_segment_with_itself(host, big_store):
+    _, planner = _planner(host, big_store, policy="segment")
+    plan = planner.plan(0)
+    assert np.array_equal(plan.anchors, plan.partners)
+
+
+def test_batches_touch_few_chunks_and_many_participants(host, big_store):
+    table, planner = _planner(host, big_store)
+    starts = table.chunks[:, 1]
+    touched, distinct = [], []
+    for step in range(20):
+        plan = planner.plan(step)
+        both = np.concatenate([plan.anchors, plan.partners])
+        chunks = np.unique(np.searchsorted(starts, both, side="right") - 1)
+        # Anchors come only from the round's buffer; partners are in the same participant's run, so
+        # at most one chunk beyond each end of a buffered chunk.
+        anchor_chunks = np.unique(np.searchsorted(starts, plan.anchors, side="right") - 1)
+        assert set(anchor_chunks) <= set(plan.buffer_chunks.tolist())
+        assert len(chunks) <= 3 * len(plan.buffer_chunks)
+        touched.append(len(chunks))
+        distinct.append(len(np.unique(table.participant[plan.anchors])))
+    # 64 segments of 32 anchor + partner rows: far fewer chunks than rows, yet many participants.
+    assert np.mean(touched) < 20
+    assert np.mean(distinct) >= 12
+
+
+def test_plan_is_a_pure_function_of_seed_rank_step(host, big_store):
+    _, a = _planner(host, big_store)
+    _, b = _planner(host, big_store)
+    for step in (7, 0, 3, 7):  # any order, any repetition
+        pa, pb = a.plan(step), b.plan(step)
+        assert np.array_equal(pa.anchors, pb.anchors) and np.array_equal(pa.partners, pb.partners)
+    _, other_seed = _planner(host, big_store, seed=4)
+    assert not np.array_equal(a.plan(0).anchors, other_seed.plan(0).anchors)
+
+
+def test_ranks_read_disjoint_chunks(host, big_store):
+    _, r0 = _planner(host, big_store, rank=0, world_size=2)
+    _, r1 = _planner(host, big_store, rank=1, world_size=2)
+    for round_ in range(r0.rounds_per_epoch):
+        assert not set(r0.round_chunks(round_)) & set(r1.round_chunks(round_))
+
+
+def test_holdout_participants_never_train(host, big_store):
+    table, planner = _planner(host, big_store)
+    held = np.unique(table.participant[~table.train])
+    assert 0 < len(held) < 30
+    seen = np.concatenate([planner.plan(s).anchors for s in range(30)])
+    assert table.train[seen].all()
+
+
+def test_stream_batches_are_adapted_augmented_and_deterministic(host, big_store):
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    kw = dict(batch_size=16, seed=1, start_step=0, stop_step=3)
+    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
+                        build_augmentations(recipe, host), **kw)
+    batches = list(make_loader(stream))
+    again = list(make_loader(PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
+                                        build_augmentations(recipe, host), **kw)))
+    assert [b["step"] for b in batches] == [0, 1, 2]
+    for b, c in zip(batches, again):
+        assert b["x1"].shape == (16, 4, recipe.input_spec.samples) and b["x1"].dtype == torch.float32
+        assert torch.equal(b["x1"], c["x1"]) and torch.equal(b["x2"], c["x2"])
+        assert b["participants"] >= 2 and b["chunks"] >= 1
+
+
+def test_mixed_modalities_are_refused(tmp_path, big_store):
+    ecg = open_store(tiny_store_at(tmp_path / "ecg.zarr", modality="ecg", channels=1, participants=3))
+    with pytest.raises(UsageError, match="modalities"):
+        build_table([big_store, ecg])
+
+
+def test_several_stores_are_indexed_globally(tmp_path, host, big_store):
+    second = open_store(tiny_store_at(tmp_path / "b.zarr", participants=5, name="other", seed=9))
+    table = build_table([big_store, second], holdout_fraction=0.0)
+    assert table.n_segments == big_store.n_segments + second.n_segments
+    assert len(np.unique(table.participant)) == 65
+    _, planner = (table, PairPlanner(table, build_pair_policy(_recipe(host), host), batch_size=16, seed=0))
+    stores_seen = set()
+    for step in range(40):
+        plan = planner.plan(step)
+        assert np.array_equal(table.participant[plan.anchors], table.participant[plan.partners])
+        stores_seen |= set(table.source_of(plan.anchors).tolist())
+    assert stores_seen == {0, 1}
+
+
+@pytest.mark.slow
+def test_spawned_workers_give_the_same_batches(host, big_store):
+    table = build_table([big_store])
+    recipe = _recipe(host)
+
+    def stream():
+        return PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
+                          build_augmentations(recipe, host), batch_size=8, seed=2, start_step=5, stop_step=9)
+
+    inproc = list(make_loader(stream()))
+    workers = list(make_loader(stream(), workers=2, context="spawn"))
+    assert [b["step"] for b in workers] == [5, 6, 7, 8]
+    for a, b in zip(inproc, workers):
+        assert torch.equal(a["x1"], b["x1"]) and torch.equal(a["x2"], b["x2"])
+
+
+def test_fork_is_refused(host, big_store):
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), None, batch_size=8,
+                        seed=0, start_step=0, stop_step=1)
+    with pytest.raises(UsageError, match="fork"):
+        make_loader(stream, workers=1, context="fork")
