@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -96,12 +98,17 @@ def test_torchrun_two_process_pretraining_on_s3(s3_server, tmp_path):
            "-m", "harness", "pretrain", "--encoder", "ahms-ppg", "--config", "small", "--dataset", url,
            "--steps", "3", "--batch-size", "16", "--checkpoint-every", "3", "--out", str(out), "--quiet"]
     env = {**s3_server.env(), "OMP_NUM_THREADS": "1"}
+    # Own session so a timeout kills torchrun *and* its workers (no orphans left retrying S3).
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=110)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"torchrun pretraining on S3 timed out; output: {exc.stdout!r:.2000} {exc.stderr!r:.3000}")
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    assert "pretrained ahms-ppg for 3 steps" in proc.stdout
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"torchrun pretraining on S3 timed out; output: {stdout[-2000:]} {stderr[-3000:]}")
+    assert proc.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    assert "pretrained ahms-ppg for 3 steps" in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["step"] == 3
     assert Path(summary["encoder"]).is_file()
