@@ -221,7 +221,10 @@ def export_encoder(checkpoint_dir: str | Path, out_path: str | Path, *, which: s
         "data": meta.get("data"), "step": meta.get("step"), "seed": meta.get("config", {}).get("seed"),
         "effective_rank": meta.get("metrics", {}).get("effective_rank"),
         "state_sha256": state_sha256(cast), "source_checkpoint": str(Path(checkpoint_dir)),
-        "git_commit": meta.get("git_commit"), "versions": meta.get("versions"), **(extra or {}),
+        "git_commit": meta.get("git_commit"), "versions": meta.get("versions"),
+        "training": {k: meta.get(k) for k in ("config", "world_size", "device", "amp", "wall_time_s",
+                                              "lr_milestones", "loader")},
+        **(extra or {}),
     }
     write_bytes(out_path, data)
     write_json(out_path.with_suffix(".json"), sidecar)

@@ -10,6 +10,7 @@ import contextlib
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -79,7 +80,11 @@ class Source:
     # -- reading -------------------------------------------------------------------------------------
     def read_bytes(self, member: str) -> bytes:
         if self._zip is not None:
-            return self._zip.read(member)
+            try:
+                return self._zip.read(member)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise DataError(f"{member} in {self.path.name} is damaged ({exc})",
+                                "download the archive again (`harness data fetch` verifies it)") from exc
         return (self.path / member).read_bytes()
 
     def local_path(self, member: str) -> Path | None:
@@ -101,7 +106,7 @@ class Source:
             for member in members:
                 target = tmp / member
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(self._zip.read(member))
+                target.write_bytes(self.read_bytes(member))
             yield tmp
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
