@@ -9,11 +9,11 @@ from tests.conftest import run_cli
 
 @pytest.mark.slow
 def test_handcrafted_beats_prior_on_age_and_sex_with_disjoint_cis(tmp_path):
-    code, out, err = run_cli("data", "build", "synthetic-ppg", "--participants", "700",
+    code, _, err = run_cli("data", "build", "synthetic-ppg", "--participants", "700",
                              "--segments-per-participant", "3", "--output", str(tmp_path / "ppg.zarr"),
                              "--quiet")
     assert code == 0, err
-    code, out, err = run_cli("run", "--encoder", "handcrafted,prior", "--task", "age,sex", "--dataset",
+    code, _, err = run_cli("run", "--encoder", "handcrafted,prior", "--task", "age,sex", "--dataset",
                              str(tmp_path / "ppg.zarr"), "--output", str(tmp_path / "out"), "--quiet",
                              "--bootstrap", "300")
     assert code == 0, err
