@@ -110,14 +110,17 @@ def publish_dir(tmp: Path, target: Path, *, replace: bool = True) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def cleanup_debris(folder: str | os.PathLike[str]) -> list[Path]:
-    """Remove ``*.tmp-*`` leftovers of killed writers in ``folder``; return what was removed."""
+def cleanup_debris(folder: str | os.PathLike[str], prefix: str = "") -> list[Path]:
+    """Remove ``*.tmp-*`` leftovers of killed writers in ``folder`` (only names starting with ``prefix``).
+
+    Call it only while holding the lock that serialises writers of those names.
+    """
     folder = Path(folder)
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for path in folder.iterdir():
-        if TMP_MARK in path.name:
+        if TMP_MARK in path.name and path.name.startswith(prefix):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:

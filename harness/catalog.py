@@ -16,6 +16,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from harness.atomic import TMP_MARK, cleanup_debris
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError, UsageError
 from harness.plugins import get_host
@@ -83,6 +84,8 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
     with FileLock(_lock_path(target)):
         if if_missing and store_exists(target):
             return target
+        if isinstance(target, Path):  # leftovers of a killed build of this target (we hold its lock)
+            cleanup_debris(target.parent, prefix=f"{target.name}{TMP_MARK}")
         request = BuildRequest(
             name=name, writer_factory=functools.partial(StoreWriter, target), source=source,
             participants=participants if participants is not None else spec.default_participants,

@@ -88,3 +88,16 @@ def test_mismatched_lengths_are_reported(small_store):
     group = zarr.open_group(str(small_store), mode="r+")
     group["t_start"].resize((5,))
     assert any("t_start" in p for p in validate_store(small_store))
+
+
+def test_a_rebuild_removes_the_leftovers_of_a_killed_build(tmp_path):
+    from harness.catalog import build_dataset
+
+    target = tmp_path / "synthetic-ecg"
+    debris = tmp_path / "synthetic-ecg.tmp-abc123"
+    debris.mkdir()
+    (debris / "half-written").write_text("x")
+    other = tmp_path / "other.tmp-keep"
+    other.mkdir()
+    build_dataset("synthetic-ecg", participants=4, output=target, progress=False)
+    assert not debris.exists() and other.exists() and target.exists()
