@@ -94,3 +94,22 @@ def run_cli(*args: str, env: dict | None = None):
         os.environ.update(old)
         reset_host()
     return code, out.getvalue(), err.getvalue()
+
+
+def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float = 300):
+    """Run ``cmd`` in its own session; on timeout kill the whole group (torchrun workers included).
+
+    Returns ``(returncode, stdout, stderr)``; a timeout fails the test with the output so far.
+    """
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"{' '.join(cmd[:6])} ... timed out after {timeout} s; output: {stdout[-2000:]} {stderr[-3000:]}")
+    return proc.returncode, stdout, stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from harness.pretrain.checkpoint import load_checkpoint
+from tests.conftest import run_process_group
 
 from .conftest import tiny_store_at
 
@@ -21,11 +21,10 @@ def test_two_ranks_end_identical(tmp_path):
     store = tiny_store_at(tmp_path / "s.zarr", participants=30)
     out = tmp_path / "out"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
+    code, _, stderr = run_process_group(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(Path(__file__).with_name("ddp_job.py")), str(store), str(out)],
-        capture_output=True, text=True, timeout=120, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+         str(Path(__file__).with_name("ddp_job.py")), str(store), str(out)], env=env, timeout=300)
+    assert code == 0, stderr[-3000:]
     r0, r1 = load_file(str(out / "rank0.safetensors")), load_file(str(out / "rank1.safetensors"))
     assert set(r0) == set(r1)
     for key in r0:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from harness.cli import main
 from harness.embed_cache import EmbeddingCache
 from harness.errors import DataError
 from harness.store import StoreWriter, open_store, validate_store
+from tests.conftest import run_process_group
 
 
 def _tiny_store(location: str) -> str:
@@ -98,16 +96,8 @@ def test_torchrun_two_process_pretraining_on_s3(s3_server, tmp_path):
            "-m", "harness", "pretrain", "--encoder", "ahms-ppg", "--config", "small", "--dataset", url,
            "--steps", "3", "--batch-size", "16", "--checkpoint-every", "3", "--out", str(out), "--quiet"]
     env = {**s3_server.env(), "OMP_NUM_THREADS": "1"}
-    # Own session so a timeout kills torchrun *and* its workers (no orphans left retrying S3).
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=300)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
-        pytest.fail(f"torchrun pretraining on S3 timed out; output: {stdout[-2000:]} {stderr[-3000:]}")
-    assert proc.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    code, stdout, stderr = run_process_group(cmd, env=env, timeout=300)
+    assert code == 0, stdout[-2000:] + stderr[-3000:]
     assert "pretrained ahms-ppg for 3 steps" in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["step"] == 3
