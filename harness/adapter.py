@@ -60,21 +60,29 @@ def zscore(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return ((x - mean) / np.maximum(std, eps)).astype(np.float32)
 
 
-def _fit_window(x: np.ndarray, samples: int, long_policy: str, short_policy: str) -> list[tuple[np.ndarray, int]]:
-    """Rows of exactly ``samples`` from one (channels, length) recording, with their valid lengths."""
-    length = x.shape[-1]
-    if length >= samples:
+def _fit_block(x: np.ndarray, samples: int, long_policy: str,
+               short_policy: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit ``(m, c, length)`` recordings of one length to ``samples``; vectorised over the block.
+
+    Returns windows ``(rows, c, samples)``, their valid lengths, and the block row each came from.
+    """
+    m, c, length = x.shape
+    rows = np.arange(m)
+    if length == samples:
+        return x, np.full(m, samples), rows
+    if length > samples:
         if long_policy == "windows" and length >= 2 * samples:
-            count = length // samples
-            return [(x[:, i * samples:(i + 1) * samples], samples) for i in range(count)]
+            k = length // samples
+            windows = x[:, :, :k * samples].reshape(m, c, k, samples).transpose(0, 2, 1, 3)
+            return windows.reshape(m * k, c, samples), np.full(m * k, samples), np.repeat(rows, k)
         start = (length - samples) // 2
-        return [(x[:, start:start + samples], samples)]
+        return x[:, :, start:start + samples], np.full(m, samples), rows
     if short_policy == "tile" and length > 0:
         reps = -(-samples // length)
-        return [(np.tile(x, (1, reps))[:, :samples], samples)]
-    out = np.zeros((x.shape[0], samples), dtype=np.float32)
-    out[:, :length] = x
-    return [(out, length)]
+        return np.tile(x, (1, 1, reps))[:, :, :samples], np.full(m, samples), rows
+    out = np.zeros((m, c, samples), dtype=np.float32)
+    out[:, :, :length] = x
+    return out, np.full(m, length), rows
 
 
 def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | None, *,
@@ -93,31 +101,40 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
         return Adapted(clean, n_valid.copy(), np.arange(len(signal)), {"adapter": "none"})
     long_policy = long_policy or spec.long_policy
     mapped, channel_policy = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
-    rows: list[np.ndarray] = []
-    lengths: list[int] = []
-    row_of: list[int] = []
-    # Segments sharing a valid length are resampled together (the common case: all of them).
+    blocks: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    row_of: list[np.ndarray] = []
+    # Segments sharing a valid length are processed as one block (the common case: all of them).
     for length in np.unique(n_valid):
         idx = np.flatnonzero(n_valid == length)
-        part = mapped[idx, :, :length]
-        part = np.nan_to_num(part, nan=0.0, posinf=0.0, neginf=0.0)
+        part = mapped if len(idx) == len(mapped) and length == mapped.shape[-1] else mapped[idx, :, :length]
+        if not np.isfinite(part).all():
+            part = np.nan_to_num(part, nan=0.0, posinf=0.0, neginf=0.0)
         part = _resample(part, fs, spec.fs)
         if spec.normalise == "zscore":
             part = zscore(part)
-        for i, seg in zip(idx, part):
-            for window, valid in _fit_window(seg, spec.samples, long_policy, spec.short_policy):
-                rows.append(window)
-                lengths.append(valid)
-                row_of.append(int(i))
-    order = np.argsort(np.asarray(row_of), kind="stable")
-    stacked = np.stack(rows).astype(np.float32, copy=False) if rows else np.zeros(
-        (0, spec.channels, spec.samples), np.float32)
+        windows, valid, rows = _fit_block(part, spec.samples, long_policy, spec.short_policy)
+        blocks.append(windows)
+        lengths.append(valid)
+        row_of.append(idx[rows])
+    if blocks:
+        stacked = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        source_rows = np.concatenate(row_of)
+        order = np.argsort(source_rows, kind="stable")
+        if not (order == np.arange(len(order))).all():
+            stacked, source_rows = stacked[order], source_rows[order]
+            valid_all = np.concatenate(lengths)[order]
+        else:
+            valid_all = np.concatenate(lengths)
+    else:
+        stacked = np.zeros((0, spec.channels, spec.samples), np.float32)
+        source_rows, valid_all = np.zeros(0, np.int64), np.zeros(0, np.int64)
     policy = {
         "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
         "channels": channel_policy, "source_channels": channel_names, "normalise": spec.normalise,
         "window_samples": spec.samples, "long_policy": long_policy, "short_policy": spec.short_policy,
     }
-    return Adapted(stacked[order], np.asarray(lengths)[order], np.asarray(row_of)[order], policy)
+    return Adapted(np.ascontiguousarray(stacked, dtype=np.float32), valid_all, source_rows, policy)
 
 
 def mean_by_row(embeddings: np.ndarray, row_of: np.ndarray, n_segments: int) -> np.ndarray:
