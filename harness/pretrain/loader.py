@@ -324,6 +324,8 @@ class BufferCache:
         pos = np.searchsorted(self.index, indices)
         pos = np.minimum(pos, max(len(self.index) - 1, 0))
         hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        if hit.all():  # the usual case: one gather, no masked copies
+            return np.take(self.data, pos, axis=0)
         out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
         out[hit] = self.data[pos[hit]]
         if (~hit).any():
