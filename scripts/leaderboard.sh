@@ -7,4 +7,4 @@ harness=".venv/bin/harness"
 "$harness" suite run synthetic --output leaderboard/results --quiet
 "$harness" suite run real --output leaderboard/results --quiet
 "$harness" leaderboard
-python scripts/model_card.py
+.venv/bin/python scripts/model_card.py

@@ -76,8 +76,10 @@ def main() -> int:
                   f"{card.get('seed')}, crop {train.get('config', {}).get('crop_seconds')} s",
                   f"- wall time: {train.get('wall_time_s', 0) / 60:.1f} min on {train.get('device')} "
                   f"(world size {train.get('world_size')}; {platform.machine()} CPU, 2 cores)",
-                  f"- effective rank (held-out participants): {rank.get('value', float('nan')):.1f} of "
-                  f"{rank.get('dim')} on {rank.get('segments')} segments",
+                  f"- smooth effective rank on held-out participants' embeddings: "
+                  f"{rank.get('value', float('nan')):.1f} uncentered, "
+                  f"{rank.get('centered', float('nan')):.1f} centered (of {rank.get('dim')}; "
+                  f"{rank.get('segments')} segments)",
                   f"- versions: {json.dumps(card.get('versions'))}; git commit `{card.get('git_commit')}`",
                   "", "Reproduce:", "", "```bash", command_for(name, card), "```", ""]
         rows = probe_rows(name)

@@ -256,7 +256,9 @@ class Trainer:
         emb = self.holdout_embeddings()
         if emb is None or len(emb) < 2:
             return None
-        return {"value": effective_rank(emb), "segments": len(emb), "dim": int(emb.shape[1]),
+        # Uncentered (Roy & Vetterli, RankMe) and centered: a large shared mean can hide the spread.
+        return {"value": effective_rank(emb), "centered": effective_rank(emb, center=True),
+                "segments": len(emb), "dim": int(emb.shape[1]),
                 "participants": len(np.unique(self.table.participant[~self.table.train]
                                                  [: len(emb)])),
                 "encoder": "online", "step": self.step}
