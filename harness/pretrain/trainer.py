@@ -340,6 +340,10 @@ class Trainer:
             if bar is not None:
                 bar.close()
         self._record(started, chunks, participants, last_loss, final=True)
+        if done == 0 and self.step >= self.config.steps and is_checkpoint(self.checkpoint_path):
+            # Resuming a finished run re-evaluates the held-out effective rank and re-exports.
+            self.metrics["effective_rank"] = self.evaluate_rank()
+            self.save()
         summary = {"step": self.step, "steps": self.config.steps, "checkpoint": str(self.checkpoint_path),
                    "losses": [float(v) for v in losses],
                    "metrics": self.metrics, "loader": self.loader_stats, "wall_time_s": self.wall_time}
