@@ -23,6 +23,7 @@ import numpy as np
 from harness.adapter import adapt
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.encoders import Batch, Encoder, InputSpec
+from harness.pairing import ParticipantIndex
 from harness.store import StoreWriter, open_store, validate_store
 from harness.store.schema import MODALITIES
 from harness.tasks import TaskSpec
@@ -128,8 +129,6 @@ def check_pair_policy(policy: Any, participant_ids: np.ndarray | None = None) ->
     """A pair policy returns one valid partner index of the same participant per anchor."""
     if participant_ids is None:
         participant_ids = np.repeat(np.arange(20), 3).astype(str)
-    from harness_ahms.pairs import ParticipantIndex  # the built-in index type is the contract's input
-
     index = ParticipantIndex.from_ids(participant_ids)
     anchors = np.arange(len(participant_ids))
     partners = np.asarray(policy.partners(index, anchors, np.random.default_rng(0)))

@@ -32,6 +32,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from harness.adapter import adapt
 from harness.encoders import InputSpec
 from harness.errors import DataError, UsageError
+from harness.pairing import ParticipantIndex
 from harness.pretrain.rank import holdout_mask
 
 
@@ -139,47 +140,6 @@ def build_table(stores: Sequence[Any], *, holdout_fraction: float = 0.1) -> Segm
                         np.concatenate(n_valid), np.concatenate(chunks).astype(np.int64))
 
 
-# -- participant runs handed to the pair policy -------------------------------------------------
-@dataclass(frozen=True)
-class ParticipantRuns:
-    """Participant grouping of the global segment index, in the shape pair policies read.
-
-    Pair policies (``policy.partners(index, anchors, rng)``) may use ``starts[p]``, ``counts[p]``
-    (first segment and number of segments of participant code ``p``), ``participant_of_segment[s]``,
-    ``ids[p]``, ``n_segments`` and ``check_anchors(anchors)``.
-    """
-
-    starts: np.ndarray
-    counts: np.ndarray
-    participant_of_segment: np.ndarray
-    ids: np.ndarray
-
-    @classmethod
-    def from_codes(cls, codes: np.ndarray, names: np.ndarray) -> ParticipantRuns:
-        codes = np.asarray(codes, dtype=np.int64)
-        change = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-        starts = np.concatenate([[0], change]).astype(np.int64)
-        counts = np.diff(np.append(starts, codes.size)).astype(np.int64)
-        if not np.array_equal(codes[starts], np.arange(len(starts))):
-            raise DataError("segments are not grouped by participant", "rebuild the store sorted by participant")
-        return cls(starts, counts, codes, np.asarray(names))
-
-    @property
-    def n_segments(self) -> int:
-        return int(self.participant_of_segment.size)
-
-    @property
-    def n_participants(self) -> int:
-        return int(self.starts.size)
-
-    def check_anchors(self, anchors: np.ndarray) -> np.ndarray:
-        anchors = np.asarray(anchors, dtype=np.int64)
-        if anchors.size and (anchors.min() < 0 or anchors.max() >= self.n_segments):
-            raise DataError(f"anchor segment indices must lie in [0, {self.n_segments})",
-                            "this is a bug in the pair sampler; please report it")
-        return anchors
-
-
 # -- the deterministic plan -----------------------------------------------------------------------
 @dataclass
 class StepPlan:
@@ -207,7 +167,7 @@ class PairPlanner:
         self.buffer_chunks = int(min(k, self.per_rank))
         self.steps_per_round = max(1, int(self.buffer_chunks * train_per_chunk) // self.batch_size)
         self.rounds_per_epoch = max(1, self.per_rank // self.buffer_chunks)
-        self.index = ParticipantRuns.from_codes(table.participant, table.participant_names)
+        self.index = ParticipantIndex.from_codes(table.participant, table.participant_names)
 
     def describe(self) -> dict[str, Any]:
         return {"buffer_chunks": self.buffer_chunks, "steps_per_round": self.steps_per_round,
