@@ -120,7 +120,7 @@ def check_loss(factory: Callable[..., Any], call: Callable[[Any, Any], Any]) -> 
     loss = factory()
     z = torch.randn(16, 32, requires_grad=True)
     value = call(loss, z)
-    assert value.ndim == 0 and math.isfinite(float(value)), "loss must be a finite scalar"
+    assert value.ndim == 0 and math.isfinite(float(value.detach())), "loss must be a finite scalar"
     value.backward()
     assert z.grad is not None and torch.isfinite(z.grad).all(), "loss gives no finite gradient"
 
