@@ -41,6 +41,12 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``target`` atomically (temp file + fsync + rename)."""
     target = Path(target)
@@ -48,6 +54,7 @@ def write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f"{target.name}{TMP_MARK}", dir=target.parent)
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would make results unreadable to others
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

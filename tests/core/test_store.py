@@ -101,3 +101,14 @@ def test_a_rebuild_removes_the_leftovers_of_a_killed_build(tmp_path):
     other.mkdir()
     build_dataset("synthetic-ecg", participants=4, output=target, progress=False)
     assert not debris.exists() and other.exists() and target.exists()
+
+
+def test_atomic_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    from harness.atomic import write_text
+
+    path = write_text(tmp_path / "r.json", "{}")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
