@@ -21,8 +21,11 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     "${pip[@]}" install "torch>=2.2"
   else
-    "${pip[@]}" install --no-index "torch==2.13.0" 2>/dev/null \
-      || "${pip[@]}" install "torch>=2.2" --index-url https://download.pytorch.org/whl/cpu
+    # A local CPU wheel (pip's find-links) when there is one; its own dependencies come with the
+    # package install below. Otherwise PyTorch's CPU index.
+    "${pip[@]}" install --no-deps --no-index "torch==2.13.0" 2>/dev/null \
+      || "${pip[@]}" install --timeout 30 --retries 1 "torch>=2.2" --index-url https://download.pytorch.org/whl/cpu \
+           --extra-index-url https://pypi.org/simple
   fi
 fi
 "${pip[@]}" install -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
