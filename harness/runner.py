@@ -219,6 +219,13 @@ class Runner:
                 return []
             raise UsageError(f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is "
                              f"{store.modality}", "choose a dataset of that modality")
+        needs = tuple(entry.metadata.get("requires_any_label", ()))
+        if needs and not set(needs) & set(store.labels):
+            if self.config.skip_unsuitable:
+                return []
+            raise UsageError(f"encoder '{entry.name}' needs one of the labels {', '.join(needs)}, which dataset "
+                             f"'{store.name}' lacks (it has: {', '.join(store.labels) or 'none'})",
+                             "choose a dataset with those labels")
         keep = []
         for task in tasks:
             excluded = tuple(entry.metadata.get("excluded_labels", ()))

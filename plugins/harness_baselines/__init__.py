@@ -27,4 +27,5 @@ def harness_register_encoders(registry):
         "demographics", "harness_baselines.demographics:make_demographics",
         description="Age, sex and BMI from the participant table; the bar for condition tasks.",
         modalities=(), kind="baseline", training_datasets=(), excluded_labels=EXCLUDED_LABELS,
+        requires_any_label=("age", "sex", "bmi"),
     )

@@ -81,3 +81,23 @@ def test_debug_shows_the_traceback(small_store):
 def test_nonsense_numbers_are_refused(flag, small_store):
     code, _, err = run_cli("run", "--encoder", "prior", "--task", "age", "--dataset", str(small_store), flag, "0")
     assert code == 2 and flag in err
+
+
+def test_encoder_needing_labels_the_dataset_lacks(tmp_path):
+    import numpy as np
+
+    from harness.store import StoreWriter
+
+    with StoreWriter(tmp_path / "nolabels.zarr", dataset="nolabels", modality="ecg", fs=100.0, channel_names=["I"],
+                     samples=300, units="mV", source="t", license="x") as writer:
+        for p in range(12):
+            writer.append(np.random.default_rng(p).standard_normal((1, 1, 300)), [f"p{p}"])
+        writer.set_participants({"participant_id": [f"p{p}" for p in range(12)], "af": [p % 2 for p in range(12)]})
+    code, _, err = run_cli("run", "--encoder", "demographics", "--task", "af", "--dataset",
+                           str(tmp_path / "nolabels.zarr"), "--output", str(tmp_path / "out"))
+    assert code == 2 and "needs one of the labels age, sex, bmi" in err and err.count("\n") == 1
+    code, _, err = run_cli("run", "--encoder", "demographics,prior", "--task", "af", "--dataset",
+                           str(tmp_path / "nolabels.zarr"), "--output", str(tmp_path / "out"), "--skip-unsuitable",
+                           "--quiet", "--bootstrap", "20", "--folds", "3")
+    assert code == 0, err
+    assert [p.parent.name for p in (tmp_path / "out").rglob("*.json")] == ["prior"]
