@@ -18,16 +18,38 @@ WEIGHTS = ROOT / "plugins" / "harness_ahms" / "weights"
 RESULTS = ROOT / "leaderboard" / "results"
 
 
+def _dataset_args(card: dict) -> tuple[list[str], list[str]]:
+    """Per training store: the `harness data build` line that recreates it (synthetic draws) and the
+    `--dataset` argument naming it, so the card's command works on any machine."""
+    builds, args = [], []
+    for d in card.get("data") or []:
+        path = Path(d.get("path", ""))
+        build = {}
+        if path.exists():
+            import zarr
+
+            build = dict(zarr.open_group(str(path), mode="r").attrs.get("build", {}))
+        if "seed" in build and str(d["name"]).startswith("synthetic"):
+            local = f"stores/{d['name']}-seed{build['seed']}"
+            builds.append(f"harness data build {d['name']} --participants {build.get('participants')} "
+                          f"--segments-per-participant {build.get('segments_per_participant', 4)} "
+                          f"--seed {build['seed']} --output {local}")
+            args.append(f"--dataset {local}")
+        else:
+            args.append(f"--dataset {d['name']}")
+    return builds, args
+
+
 def command_for(name: str, card: dict) -> str:
     cfg = card["training"]["config"]
-    datasets = " ".join(f"--dataset {d}" for d in cfg["datasets"])
-    parts = [f"harness pretrain --encoder {name} {datasets}", f"--steps {cfg['steps']}",
+    builds, datasets = _dataset_args(card)
+    parts = [f"harness pretrain --encoder {name} {' '.join(datasets)}", f"--steps {cfg['steps']}",
              f"--batch-size {cfg['batch_size']}", f"--seed {cfg['seed']}"]
     if cfg.get("crop_seconds"):
         parts.append(f"--crop-seconds {cfg['crop_seconds']:g}")
     parts.append(f"--checkpoint-every {cfg['checkpoint_every']} --out pretrain/{name} "
                  f"--export plugins/harness_ahms/weights/{name}.safetensors")
-    return " ".join(parts)
+    return "\n".join([*builds, " ".join(parts)])
 
 
 def probe_rows(name: str) -> list[list[str]]:
@@ -77,9 +99,9 @@ def main() -> int:
                   f"- wall time: {train.get('wall_time_s', 0) / 60:.1f} min on {train.get('device')} "
                   f"(world size {train.get('world_size')}; {platform.machine()} CPU, 2 cores)",
                   f"- smooth effective rank on held-out participants' embeddings: "
-                  f"{rank.get('value', float('nan')):.1f} uncentered, "
-                  f"{rank.get('centered', float('nan')):.1f} centered (of {rank.get('dim')}; "
-                  f"{rank.get('segments')} segments)",
+                  f"{rank.get('value', float('nan')):.1f} uncentered"
+                  + (f", {rank['centered']:.1f} centered" if "centered" in rank else "")
+                  + f" (of {rank.get('dim')}; {rank.get('segments')} segments)",
                   f"- versions: {json.dumps(card.get('versions'))}; git commit `{card.get('git_commit')}`",
                   "", "Reproduce:", "", "```bash", command_for(name, card), "```", ""]
         rows = probe_rows(name)
