@@ -19,7 +19,7 @@ def _figure_text(fig) -> str:
     import io
 
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", dpi=110)
     return buffer.getvalue()
 
 
@@ -55,7 +55,7 @@ def render_plots(results: list[dict[str, Any]]) -> dict[str, str]:
             for ax, r in zip(axes.flat, rs):
                 y = np.asarray(r["predictions"]["y_true"])
                 p = np.asarray(r["predictions"]["y_pred"])
-                ax.scatter(y, p, s=4, alpha=0.4)
+                ax.scatter(y, p, s=4, alpha=0.4, rasterized=True)  # points as one image: small files
                 ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8)
                 s = r["scores"][metric]
                 ax.set_title(f"{r['encoder']['name']}\n{metric.upper()} {s['value']:.2f}", fontsize=9)
