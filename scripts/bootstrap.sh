@@ -14,7 +14,9 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 extras=""
 [ "$mode" = "--test" ] && extras="[test]"
 stamp=".venv/.bootstrap-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-test}"
-if [ -f "$stamp" ] && .venv/bin/python -c "import harness, torch" 2>/dev/null; then
+# Up to date when the stamp matches and this checkout's harness (not another one's) is importable.
+if [ -f "$stamp" ] && .venv/bin/python -c "import harness, torch, pathlib, sys; \
+sys.exit(not pathlib.Path(harness.__file__).resolve().is_relative_to(pathlib.Path.cwd().resolve()))" 2>/dev/null; then
   exit 0
 fi
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
