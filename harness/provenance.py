@@ -11,7 +11,7 @@ from typing import Any
 from harness.settings import PROJECT_ROOT
 
 PACKAGES = ("biosignal-harness", "torch", "numpy", "scipy", "scikit-learn", "zarr", "xarray", "pluggy",
-            "neurokit2")
+            "safetensors")
 
 
 def package_versions() -> dict[str, str | None]:
