@@ -77,6 +77,10 @@ class PairPolicy(Protocol):
     """What a pair-policy plugin provides."""
 
     name: ClassVar[str]
+    #: ``True`` when a pair is one input seen twice (the segment ablation): the loader then cuts both
+    #: views from the same window under ``--crop-seconds``, so the views differ by augmentation only.
+    #: Optional; policies without it get independent windows.
+    same_window: ClassVar[bool]
 
     def partners(self, index: ParticipantIndex, anchors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One partner segment index per anchor, vectorised."""

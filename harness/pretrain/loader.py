@@ -298,16 +298,22 @@ def chunks_touched(table: SegmentTable, indices: np.ndarray) -> int:
     return len(np.unique(np.searchsorted(starts, indices, side="right") - 1))
 
 
-def random_crop(x: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
-    """An independent random window of ``length`` samples from each row of ``(B, C, T)``.
+def crop_starts(x: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+    """An independent random window start for each row of ``(B, C, T)`` (all zero when it fits)."""
+    total = x.shape[-1]
+    if length >= total:
+        return torch.zeros(x.shape[0], dtype=torch.int64)
+    return torch.randint(0, total - length + 1, (x.shape[0],), generator=generator)
+
+
+def crop_at(x: torch.Tensor, starts: torch.Tensor, length: int) -> torch.Tensor:
+    """The window of ``length`` samples starting at ``starts[b]`` in each row ``b`` of ``(B, C, T)``.
 
     A budget option for CPU pretraining (``--crop-seconds``): the encoder is fully convolutional with
     global pooling, so it trains on short windows and embeds the full window at evaluation.
     """
-    total = x.shape[-1]
-    if length >= total:
+    if length >= x.shape[-1]:
         return x
-    starts = torch.randint(0, total - length + 1, (x.shape[0],), generator=generator)
     index = starts[:, None] + torch.arange(length)[None, :]
     return torch.gather(x, 2, index[:, None, :].expand(-1, x.shape[1], -1))
 
@@ -342,8 +348,12 @@ class PairStream(IterableDataset):
         x2 = torch.from_numpy(cache.get(plan.partners))
         if self.crop_samples:
             gen = torch_generator(self.seed, "crop", self.rank, plan.step)
-            x1 = random_crop(x1, self.crop_samples, gen)
-            x2 = random_crop(x2, self.crop_samples, gen)
+            starts1 = crop_starts(x1, self.crop_samples, gen)
+            starts2 = crop_starts(x2, self.crop_samples, gen)
+            if getattr(self.policy, "same_window", False):
+                starts2 = starts1  # one input, two augmentations: the window must be shared too
+            x1 = crop_at(x1, starts1, self.crop_samples)
+            x2 = crop_at(x2, starts2, self.crop_samples)
         if self.augment is not None:
             gen = torch_generator(self.seed, "augment", self.rank, plan.step)
             x1 = self.augment(x1, gen)

@@ -20,6 +20,7 @@ class ParticipantPairs:
     itself only when the participant has a single segment)."""
 
     name: ClassVar[str] = "participant"
+    same_window: ClassVar[bool] = False  # two segments (or, for one-segment participants, two windows)
 
     def partners(self, index: ParticipantIndex, anchors: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
@@ -39,6 +40,7 @@ class SegmentPairs:
     """Second view = the anchor segment itself (two augmentations of one segment; SimCLR-style)."""
 
     name: ClassVar[str] = "segment"
+    same_window: ClassVar[bool] = True  # the paper's ablation: the same input, augmented twice
 
     def partners(self, index: ParticipantIndex, anchors: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:

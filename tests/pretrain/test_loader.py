@@ -153,3 +153,20 @@ def test_fork_is_refused(host, big_store):
                         seed=0, start_step=0, stop_step=1)
     with pytest.raises(UsageError, match="fork"):
         make_loader(stream, workers=1, context="fork")
+
+
+@pytest.mark.parametrize("policy", ["participant", "segment"])
+def test_crops_share_the_window_only_for_the_segment_policy(host, big_store, policy):
+    """--crop-seconds: the segment ablation must see one input twice, the participant objective two windows."""
+    table = build_table([big_store])
+    recipe = _recipe(host, policy)
+    length = recipe.input_spec.samples // 4
+    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), None, batch_size=16,
+                        seed=2, start_step=0, stop_step=2, crop_samples=length)
+    for batch in make_loader(stream):
+        assert batch["x1"].shape[-1] == batch["x2"].shape[-1] == length
+        same = [torch.equal(a, b) for a, b in zip(batch["x1"], batch["x2"])]
+        if policy == "segment":
+            assert all(same)
+        else:
+            assert not any(same)
