@@ -1,4 +1,8 @@
-"""Dataset cards: declarative TOML files (``datasets/<name>.toml``) saying where a release comes from.
+"""Dataset cards: declarative TOML files saying where a release comes from.
+
+A dataset plugin ships its cards as package data and names each one in its ``DatasetSpec.card``
+(a path); the core finds a card through the dataset registry, so it knows no dataset itself and a
+wheel install carries the cards.
 
 A card holds data only: download URLs and checksums, license, citation, label schema, counts, known
 quirks and the split unit. ``fetch`` reads the downloads; ``harness data info`` can show the rest.
@@ -12,15 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError, UsageError
-from harness.settings import PROJECT_ROOT
 
 LABEL_KINDS = ("numeric", "binary", "categorical")
 REQUIRED = ("name", "title", "modality", "homepage", "license", "citation", "split_unit", "downloads",
             "labels")
-
-
-def cards_dir() -> Path:
-    return PROJECT_ROOT / "datasets"
 
 
 @dataclass(frozen=True)
@@ -115,21 +114,30 @@ def parse_card(data: dict[str, Any], where: str = "<card>") -> DatasetCard:
     )
 
 
+def registered_cards() -> dict[str, Path]:
+    """Dataset name -> card path, for every registered dataset that names a card."""
+    from harness.plugins import get_host
+
+    return {entry.name: Path(entry.metadata["card"]) for entry in get_host().datasets.entries()
+            if entry.metadata.get("card")}
+
+
 def card_names() -> list[str]:
-    return sorted(p.stem for p in cards_dir().glob("*.toml"))
+    return sorted(registered_cards())
 
 
 def load_card(name_or_path: str | Path) -> DatasetCard:
-    """Load ``datasets/<name>.toml`` (or a card file given by path) and validate it."""
+    """Load the card of a registered dataset (or a card file given by path) and validate it."""
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or candidate.exists():
         path = candidate
     else:
-        path = cards_dir() / f"{name_or_path}.toml"
-        if not path.exists():
-            known = ", ".join(card_names()) or "none"
-            raise UsageError(f"no dataset card for '{name_or_path}' (cards: {known})",
+        cards = registered_cards()
+        if str(name_or_path) not in cards:
+            known = ", ".join(sorted(cards)) or "none"
+            raise UsageError(f"no dataset card for '{name_or_path}' (datasets with cards: {known})",
                              "use one of the listed names or pass the path of a .toml card")
+        path = cards[str(name_or_path)]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

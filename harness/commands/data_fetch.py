@@ -7,7 +7,7 @@ import argparse
 
 def register(data_subparsers: argparse._SubParsersAction) -> None:
     p = data_subparsers.add_parser("fetch", help="download a dataset's official release, verify it, build it")
-    p.add_argument("name", help="dataset name (a card in datasets/NAME.toml) or a card path")
+    p.add_argument("name", help="dataset name (its plugin ships the card) or the path of a .toml card")
     p.add_argument("--url", help="download the release from this URL (a mirror) instead of the card's")
     p.add_argument("--sha256", help="expected sha256 of the release file (pins it when the card has none)")
     p.add_argument("--allow-unverified", action="store_true",

@@ -15,6 +15,7 @@ import numpy as np
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
+from harness_realdata import card_path
 from harness_realdata.sources import Source, open_source, progress_bar
 
 NAME = "cinc2017"
@@ -143,7 +144,7 @@ def build(request: BuildRequest) -> None:
 
 
 SPEC = DatasetSpec(
-    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="CinC2017-AF", card="cinc2017",
+    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="CinC2017-AF", card=card_path("cinc2017"),
     license=LICENSE, citation=CITATION,
     description="PhysioNet/CinC 2017: 8,528 single-lead handheld ECGs, 300 Hz, 9-61 s; N/A/O/~ rhythm "
                 "labels (REFERENCE-v3); one participant per record.",

@@ -1,6 +1,6 @@
 """PPG-BP (Liang et al., 2018): 219 subjects, three 2.1 s fingertip PPG segments each at 1 kHz.
 
-What the release actually holds (checked file by file, see ``datasets/ppg-bp.toml``):
+What the release actually holds (checked file by file, see ``cards/ppg-bp.toml``):
 
 * 657 files ``0_subject/<subject>_<k>.txt``, one tab-separated line of raw 12-bit ADC values;
   ``231_1`` and ``231_2`` hold 4200 values instead of 2100: the first 2100 are kept.
@@ -25,6 +25,7 @@ import pandas as pd
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
+from harness_realdata import card_path
 from harness_realdata.sources import open_source, progress_bar
 
 NAME = "ppg-bp"
@@ -178,7 +179,7 @@ def build(request: BuildRequest) -> None:
 
 
 SPEC = DatasetSpec(
-    name=NAME, modality="ppg", build=build, labels=LABELS, default_source="PPG-BP", card="ppg-bp",
+    name=NAME, modality="ppg", build=build, labels=LABELS, default_source="PPG-BP", card=card_path("ppg-bp"),
     license=LICENSE, citation=CITATION,
     description="PPG-BP: 219 adults, three 2.1 s fingertip PPG segments at 1 kHz; blood pressure, "
                 "demographics and conditions.",

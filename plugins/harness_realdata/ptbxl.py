@@ -2,7 +2,7 @@
 
 Works on the full release (21,799 records) and on any subset whose ``ptbxl_database.csv`` lists only
 the records present. Labels are per patient; how records of one patient are combined is stated in
-``LABEL_RULES`` (stored in the build attributes and in ``datasets/ptb-xl.toml``).
+``LABEL_RULES`` (stored in the build attributes and in ``cards/ptb-xl.toml``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
+from harness_realdata import card_path
 from harness_realdata.sources import Source, open_source, progress_bar
 
 NAME = "ptb-xl"
@@ -163,7 +164,7 @@ def build(request: BuildRequest) -> None:
 
 
 SPEC = DatasetSpec(
-    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="PTB-XL-subset500", card="ptb-xl",
+    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="PTB-XL-subset500", card=card_path("ptb-xl"),
     license=LICENSE, citation=CITATION,
     description="PTB-XL: 12-lead 10 s clinical ECGs (100/500 Hz), age/sex/height/weight, "
                 "diagnostic superclasses, AF; participant = patient_id.",

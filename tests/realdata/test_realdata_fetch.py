@@ -182,3 +182,16 @@ def test_cards_load_and_validate():
     bad = Path(load_card("ppg-bp").path).parent / "does-not-exist"
     with pytest.raises(HarnessError, match="no dataset card"):
         load_card(bad.name)
+
+
+def test_cards_are_found_through_the_dataset_registry():
+    """Each real dataset names its card, which is package data of the plugin (so wheels carry it)."""
+    import harness_realdata
+    from harness.cards import registered_cards
+
+    cards = registered_cards()
+    assert set(cards) >= {"ppg-bp", "ptb-xl", "cinc2017"}
+    package_dir = Path(harness_realdata.__file__).parent
+    for name in ("ppg-bp", "ptb-xl", "cinc2017"):
+        assert cards[name].is_file() and package_dir in cards[name].parents
+        assert load_card(name).path == cards[name]
