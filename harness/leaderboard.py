@@ -92,14 +92,55 @@ def render_markdown(summary: dict[str, Any], folds: int = 5, plots: list[str] | 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def generate(results_dir: Path, *, with_plots: bool = False) -> dict[str, str]:
+PAIRED_HEADER = """## Paired comparisons
+
+Head-to-head pairs declared in `suites.toml` (`paired`). Difference = first minus second encoder on
+the task's main metric, with a paired participant-bootstrap 95 % CI (both scored on the same
+resample); the verdict names the encoder that is better across the whole CI, or "tie" when it
+contains zero. † as above.
+"""
+
+
+def paired_comparisons(results: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Paired differences for every declared pair on every (dataset, task) both encoders were scored on."""
+    from harness.paired import paired_difference
+
+    index = {(r["dataset"]["name"], r["task"]["name"], r["encoder"]["name"]): r for r in results}
+    rows = []
+    for a, b in pairs:
+        for dataset, task in sorted({(d, t) for d, t, e in index if e == a}):
+            if (dataset, task, b) in index:
+                ra, rb = index[(dataset, task, a)], index[(dataset, task, b)]
+                d = paired_difference(ra, rb)
+                d["training_overlap"] = [bool(ra.get("training_overlap")), bool(rb.get("training_overlap"))]
+                rows.append({k: round(v, 6) if isinstance(v, float) else v for k, v in d.items()})
+    return rows
+
+
+def render_paired(rows: list[dict[str, Any]]) -> str:
+    table = [[f"{r['a']} vs {r['b']}", r["dataset"], r["task"],
+              f"{r['metric'].upper()} {'↑' if r['higher_is_better'] else '↓'}",
+              f"{r['score_a']:.3f}{'†' * r['training_overlap'][0]}",
+              f"{r['score_b']:.3f}{'†' * r['training_overlap'][1]}",
+              f"{r['difference']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]", r["verdict"]]
+             for r in rows]
+    headers = ["pair", "dataset", "task", "metric", "first", "second", "difference [95% CI]", "verdict"]
+    return PAIRED_HEADER + "\n" + tabulate(table, headers=headers, tablefmt="github") + "\n"
+
+
+def generate(results_dir: Path, *, with_plots: bool = False,
+             pairs: list[tuple[str, str]] | None = None) -> dict[str, str]:
     """Return {relative file name: content} for the leaderboard.
 
-    Tables and JSON are a pure function of the results and are what ``--check`` compares; the SVG
-    figures (``with_plots``) depend on the matplotlib version, so they are regenerated, not compared.
+    Tables and JSON are a pure function of the results (and the declared ``pairs``) and are what
+    ``--check`` compares; the SVG figures (``with_plots``) depend on the matplotlib version, so they
+    are regenerated, not compared.
     """
     results = load_results(results_dir)
     summary = summarise(results)
+    paired = paired_comparisons(results, pairs or [])
+    if paired:
+        summary["paired"] = paired
     plots: dict[str, str] = {}
     if with_plots:
         from harness.plots import render_plots
@@ -107,7 +148,10 @@ def generate(results_dir: Path, *, with_plots: bool = False) -> dict[str, str]:
         plots = render_plots(results)
     plot_names = sorted({f"plots/{r['dataset']['name']}/{r['task']['name']}.svg" for r in results
                          if r.get("predictions", {}).get("y_true")})
-    return {"README.md": render_markdown(summary, plots=plot_names),
+    markdown = render_markdown(summary, plots=plot_names)
+    if paired:
+        markdown += "\n" + render_paired(paired)
+    return {"README.md": markdown,
             "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots}
 
 

@@ -86,6 +86,16 @@ def _auroc_fast(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def metric_on(metric: str, y: np.ndarray, pred: np.ndarray) -> float:
+    """``metric`` on one (resampled) set of predictions; fast enough for thousands of bootstrap draws."""
+    if metric == "auroc":
+        return _auroc_fast(y, pred)
+    if metric == "mae":
+        return float(np.abs(y - pred).mean())
+    denom = ((y - y.mean()) ** 2).sum()
+    return float(1 - ((y - pred) ** 2).sum() / denom) if denom > 0 else float("nan")
+
+
 def bootstrap_ci(metric: str, y: np.ndarray, pred: np.ndarray, *, n: int, seed: int,
                  confidence: float) -> tuple[float, float]:
     """Percentile CI of ``metric`` over participant resamples (NaN resamples, e.g. one class, dropped)."""
@@ -94,14 +104,7 @@ def bootstrap_ci(metric: str, y: np.ndarray, pred: np.ndarray, *, n: int, seed: 
     size = len(y)
     for i in range(n):
         idx = rng.integers(0, size, size)
-        if metric == "auroc":
-            values[i] = _auroc_fast(y[idx], pred[idx])
-        elif metric == "mae":
-            values[i] = np.abs(y[idx] - pred[idx]).mean()
-        else:
-            yt = y[idx]
-            denom = ((yt - yt.mean()) ** 2).sum()
-            values[i] = 1 - ((yt - pred[idx]) ** 2).sum() / denom if denom > 0 else np.nan
+        values[i] = metric_on(metric, y[idx], pred[idx])
     values = values[np.isfinite(values)]
     alpha = (1 - confidence) / 2
     return float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))

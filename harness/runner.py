@@ -297,7 +297,7 @@ class Runner:
                 "training_overlap_detail": overlap_detail,
                 "predictions": {"participant_id": [str(i) for i in ids[keep]],
                                 "y_true": [float(v) for v in outcome.y_true],
-                                "y_pred": [round(float(v), 6) for v in outcome.y_pred]},
+                                "y_pred": [float(v) for v in outcome.y_pred]},
             }
             path = write_result(self.config.output, result)
             result["_path"] = str(path)

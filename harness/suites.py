@@ -30,6 +30,8 @@ class Suite:
     tolerance: float = 0.01
     dtype: str = "float32"
     description: str = ""
+    #: encoder pairs ``[a, b]`` the leaderboard compares head to head (paired bootstrap of a - b)
+    paired: list[list[str]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,6 +48,19 @@ def load_suites(path: Path | None = None) -> dict[str, Suite]:
         except TypeError as exc:
             raise DataError(f"suite '{name}' in {path} is malformed ({exc})", "see leaderboard/suites.toml") from exc
     return suites
+
+
+def paired_encoders(path: Path | None = None) -> list[tuple[str, str]]:
+    """Every ``paired`` encoder pair declared by any suite in the file, in file order, once each."""
+    pairs: list[tuple[str, str]] = []
+    for suite in load_suites(path).values():
+        for pair in suite.paired:
+            if len(pair) != 2:
+                raise DataError(f"suite '{suite.name}': paired entry {pair} is not two encoder names",
+                                'write pairs as ["encoder-a", "encoder-b"]')
+            if tuple(pair) not in pairs:
+                pairs.append((pair[0], pair[1]))
+    return pairs
 
 
 def get_suite(name: str, path: Path | None = None) -> Suite:

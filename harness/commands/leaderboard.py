@@ -12,6 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="turn result JSONs into leaderboard tables")
     p.add_argument("--results", type=Path, default=None, help="result folder (default leaderboard/results)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default leaderboard/)")
+    p.add_argument("--suites", type=Path, default=None,
+                   help="suites file whose `paired` encoder pairs get head-to-head tables "
+                        "(default: suites.toml in the output folder, when present)")
     p.add_argument("--check", action="store_true", help="exit 1 when the generated files are stale")
     p.set_defaults(func=handle)
 
@@ -29,7 +32,13 @@ def handle(args: argparse.Namespace) -> int:
     results = args.results or out / "results"
     if not results.is_dir():
         raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
-    files = leaderboard.generate(results, with_plots=not args.check)
+    from harness.suites import paired_encoders
+
+    suites = args.suites or (out / "suites.toml")
+    if args.suites is not None and not suites.is_file():
+        raise DataError(f"no suites file at {suites}", "pass the path of a suites TOML file")
+    pairs = paired_encoders(suites) if suites.is_file() else []
+    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs)
     if args.check:
         stale = leaderboard.stale_files(out, files)
         if stale:

@@ -2,8 +2,10 @@
 
 import json
 
+import numpy as np
 import pytest
 
+from harness.probe import metric_on
 from tests.conftest import run_cli
 
 
@@ -22,6 +24,10 @@ def test_handcrafted_beats_prior_on_age_and_sex_with_disjoint_cis(tmp_path):
         result = json.loads(path.read_text())
         metric = result["task"]["metric"]
         scores[(result["encoder"]["name"], result["task"]["name"])] = result["scores"][metric]
+        # the stored out-of-fold predictions reproduce the score exactly (paired comparisons rely on it)
+        stored = result["predictions"]
+        assert metric_on(metric, np.array(stored["y_true"]), np.array(stored["y_pred"])) == pytest.approx(
+            result["scores"][metric]["value"], abs=1e-12)
     # age: lower MAE is better; the handcrafted CI lies entirely below the prior's.
     assert scores[("handcrafted", "age")]["ci_high"] < scores[("prior", "age")]["ci_low"]
     # sex: higher AUROC is better; the handcrafted CI lies entirely above the prior's.

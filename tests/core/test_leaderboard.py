@@ -1,5 +1,8 @@
 import json
 
+import numpy as np
+import pytest
+
 from harness import leaderboard
 from tests.conftest import run_cli
 
@@ -40,3 +43,64 @@ def test_check_detects_stale_files(tmp_path):
     _write(results, [_result("c", "age", 4.0, 3.5, 4.5)])
     code, out, _ = run_cli("leaderboard", "--check", "--out", str(tmp_path))
     assert code == 1 and "stale" in out
+
+
+def _with_predictions(encoder, y_true, y_pred, metric="mae", higher=False):
+    value = float(np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
+    result = _result(encoder, "age", value, value - 1, value + 1, metric, higher)
+    result["task"]["kind"] = "regression"
+    result["predictions"] = {"participant_id": [f"p{i}" for i in range(len(y_true))],
+                             "y_true": list(map(float, y_true)), "y_pred": list(map(float, y_pred))}
+    return result
+
+
+def test_paired_difference_sees_a_gap_that_overlapping_cis_hide():
+    """b is worse than a on every participant by 0.3: the paired CI excludes zero although the
+    marginal errors spread widely."""
+    from harness.paired import paired_difference
+
+    rng = np.random.default_rng(0)
+    y = rng.uniform(20, 80, 300)
+    err = rng.normal(0, 5, 300)
+    a = _with_predictions("a", y, y + err)
+    b = _with_predictions("b", y, y + err + 0.3 * np.sign(err))
+    d = paired_difference(a, b, n=500)
+    assert d["difference"] == pytest.approx(-0.3, abs=1e-9)
+    assert d["ci_low"] < d["ci_high"] < 0 and d["verdict"] == "a"
+    same = paired_difference(a, _with_predictions("c", y, y + err[::-1]), n=500)
+    assert same["ci_low"] < 0 < same["ci_high"] and same["verdict"] == "tie"
+    # participant order does not matter: predictions are aligned by participant id
+    shuffled = _with_predictions("b", y, y + err + 0.3 * np.sign(err))
+    perm = rng.permutation(300)
+    shuffled["predictions"] = {k: [v[i] for i in perm] for k, v in shuffled["predictions"].items()}
+    assert paired_difference(a, shuffled, n=500)["difference"] == pytest.approx(d["difference"])
+
+
+def test_paired_difference_refuses_mismatched_results():
+    from harness.errors import DataError
+    from harness.paired import paired_difference
+
+    y = np.arange(10.0)
+    a, b = _with_predictions("a", y, y), _with_predictions("b", y[:9], y[:9])
+    with pytest.raises(DataError, match="different participants"):
+        paired_difference(a, b)
+    b = _with_predictions("b", y, y)
+    b["dataset"]["revision"] = "other"
+    with pytest.raises(DataError, match="revisions"):
+        paired_difference(a, b)
+
+
+def test_leaderboard_renders_declared_pairs(tmp_path):
+    rng = np.random.default_rng(1)
+    y = rng.uniform(20, 80, 200)
+    err = rng.normal(0, 5, 200)
+    _write(tmp_path / "results", [_with_predictions("a", y, y + err), _with_predictions("b", y, y + 2 * err)])
+    (tmp_path / "suites.toml").write_text('[s]\ndatasets = ["d"]\nencoders = ["a", "b"]\ntasks = ["age"]\n'
+                                          'paired = [["a", "b"]]\n')
+    code, _, err_text = run_cli("leaderboard", "--out", str(tmp_path))
+    assert code == 0, err_text
+    md = (tmp_path / "README.md").read_text()
+    assert "## Paired comparisons" in md and "| a vs b" in md
+    row = json.loads((tmp_path / "leaderboard.json").read_text())["paired"][0]
+    assert row["verdict"] == "a" and row["ci_high"] < 0
+    assert run_cli("leaderboard", "--check", "--out", str(tmp_path))[0] == 0
