@@ -104,3 +104,15 @@ def test_leaderboard_renders_declared_pairs(tmp_path):
     row = json.loads((tmp_path / "leaderboard.json").read_text())["paired"][0]
     assert row["verdict"] == "a" and row["ci_high"] < 0
     assert run_cli("leaderboard", "--check", "--out", str(tmp_path))[0] == 0
+
+
+def test_compare_command_prints_the_paired_verdict(tmp_path):
+    rng = np.random.default_rng(2)
+    y = rng.uniform(20, 80, 200)
+    err = rng.normal(0, 5, 200)
+    _write(tmp_path, [_with_predictions("a", y, y + err), _with_predictions("b", y, y + 2 * err)])
+    code, out, err_text = run_cli("compare", "a", "b", "--task", "age", "--results", str(tmp_path))
+    assert code == 0, err_text
+    assert "d · age · MAE" in out and "a is better" in out
+    code, _, err_text = run_cli("compare", "a", "missing", "--task", "age", "--results", str(tmp_path))
+    assert code == 2 and "no results" in err_text and err_text.count("\n") == 1

@@ -1,0 +1,52 @@
+"""``harness compare A B --task T``: is encoder A better than B? A paired bootstrap on stored results."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harness.commands import split_names
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="paired comparison of two encoders' results (difference with a 95%% CI)")
+    p.add_argument("first", help="encoder name")
+    p.add_argument("second", help="encoder name")
+    p.add_argument("--task", required=True, help="task name(s), comma-separated")
+    p.add_argument("--dataset", default=None, help="dataset name (default: every dataset both were scored on)")
+    p.add_argument("--results", type=Path, default=Path("results"),
+                   help="result folder holding both encoders' results (default ./results)")
+    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from harness.errors import UsageError
+    from harness.paired import paired_difference
+    from harness.results import load_results
+
+    if not args.results.is_dir():
+        raise UsageError(f"no results folder at {args.results}", "pass --results DIR (where `harness run` wrote)")
+    if args.bootstrap < 100:
+        raise UsageError(f"--bootstrap {args.bootstrap} is too few resamples for a 95% CI", "use 1000")
+    tasks = split_names(args.task)
+    index = {(r["dataset"]["name"], r["task"]["name"], r["encoder"]["name"]): r
+             for r in load_results(args.results)}
+    printed = 0
+    for dataset, task, encoder in sorted(index):
+        if encoder != args.first or task not in tasks or (args.dataset and dataset != args.dataset):
+            continue
+        other = index.get((dataset, task, args.second))
+        if other is None:
+            continue
+        d = paired_difference(index[(dataset, task, encoder)], other, n=args.bootstrap, seed=args.seed)
+        verdict = "no clear difference" if d["verdict"] == "tie" else f"{d['verdict']} is better"
+        print(f"{dataset} · {task} · {d['metric'].upper()}: {d['a']} {d['score_a']:.3f} vs {d['b']} "
+              f"{d['score_b']:.3f}; difference {d['difference']:+.3f} "
+              f"[95% CI {d['ci_low']:+.3f}, {d['ci_high']:+.3f}] (n={d['participants']}) -> {verdict}")
+        printed += 1
+    if not printed:
+        raise UsageError(f"no results in {args.results} score both '{args.first}' and '{args.second}' on "
+                         f"{', '.join(tasks)}", "run both encoders on the task with `harness run --output DIR`")
+    return 0
