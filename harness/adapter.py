@@ -29,21 +29,51 @@ class Adapted:
     policy: dict[str, Any] = field(default_factory=dict)
 
 
-def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
-                  preferred: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+def channel_plan(have: int, wanted: int, names: list[str] | None = None,
+                 preferred: tuple[str, ...] = ()) -> tuple[str, list[int] | None, str]:
+    """How ``have`` stored channels become ``wanted``: (operation, picked indices, description).
+
+    Operations: ``pick`` (by name), ``identity``, ``mean``, ``first``, ``repeat``. A pure function of
+    the store's layout, so the policy is known before any signal is read.
+    """
     lookup = {name.strip().lower(): i for i, name in enumerate(names or [])}
     picked = [lookup[p.lower()] for p in preferred if p.lower() in lookup]
     if picked and len(picked) == wanted:
-        return x[:, picked], f"channels {[names[i] for i in picked]} by name"
-    have = x.shape[1]
+        return "pick", picked, f"channels {[names[i] for i in picked]} by name"  # type: ignore[index]
     if have == wanted:
-        return x, "identity"
+        return "identity", None, "identity"
     if wanted == 1:
-        return np.nanmean(x, axis=1, keepdims=True), f"mean of {have} channels"
+        return "mean", None, f"mean of {have} channels"
     if have > wanted:
-        return x[:, :wanted], f"first {wanted} of {have} channels"
-    reps = -(-wanted // have)
-    return np.tile(x, (1, reps, 1))[:, :wanted], f"{have} channel(s) repeated to {wanted}"
+        return "first", None, f"first {wanted} of {have} channels"
+    return "repeat", None, f"{have} channel(s) repeated to {wanted}"
+
+
+def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
+                  preferred: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
+    op, picked, description = channel_plan(x.shape[1], wanted, names, preferred)
+    if op == "pick":
+        return x[:, picked], description
+    if op == "identity":
+        return x, description
+    if op == "mean":
+        return np.nanmean(x, axis=1, keepdims=True), description
+    if op == "first":
+        return x[:, :wanted], description
+    reps = -(-wanted // x.shape[1])
+    return np.tile(x, (1, reps, 1))[:, :wanted], description
+
+
+def adaptation_policy(fs: float, spec: InputSpec, *, channels: int, channel_names: list[str] | None = None,
+                      long_policy: str | None = None) -> dict[str, Any]:
+    """What :func:`adapt` does to a store of this layout (recorded in results and cache keys)."""
+    _, _, description = channel_plan(channels, spec.channels, channel_names, spec.preferred_channels)
+    return {
+        "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
+        "channels": description, "source_channels": channel_names, "normalise": spec.normalise,
+        "window_samples": spec.samples, "long_policy": long_policy or spec.long_policy,
+        "short_policy": spec.short_policy,
+    }
 
 
 def _resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
@@ -100,7 +130,7 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
         clean = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
         return Adapted(clean, n_valid.copy(), np.arange(len(signal)), {"adapter": "none"})
     long_policy = long_policy or spec.long_policy
-    mapped, channel_policy = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
+    mapped, _ = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
     blocks: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     row_of: list[np.ndarray] = []
@@ -129,11 +159,8 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
     else:
         stacked = np.zeros((0, spec.channels, spec.samples), np.float32)
         source_rows, valid_all = np.zeros(0, np.int64), np.zeros(0, np.int64)
-    policy = {
-        "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
-        "channels": channel_policy, "source_channels": channel_names, "normalise": spec.normalise,
-        "window_samples": spec.samples, "long_policy": long_policy, "short_policy": spec.short_policy,
-    }
+    policy = adaptation_policy(fs, spec, channels=signal.shape[1], channel_names=channel_names,
+                               long_policy=long_policy)
     return Adapted(np.ascontiguousarray(stacked, dtype=np.float32), valid_all, source_rows, policy)
 
 

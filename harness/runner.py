@@ -12,7 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from harness import __version__
-from harness.adapter import adapt, mean_by_row
+from harness.adapter import adapt, adaptation_policy, mean_by_row
 from harness.catalog import default_dataset, open_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
 from harness.encoders import Batch, Encoder
@@ -102,8 +102,9 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
                 progress: bool = True, device: str = "cpu",
                 dtype: str = "float32") -> tuple[np.ndarray, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached)."""
-    probe_policy = adapt(np.zeros((1, len(store.channel_names), 8), np.float32), np.array([8]), store.fs,
-                         encoder.input_spec, channel_names=store.channel_names).policy
+    probe_policy = (adaptation_policy(store.fs, encoder.input_spec, channels=len(store.channel_names),
+                                      channel_names=store.channel_names)
+                    if encoder.input_spec is not None else {"adapter": "none"})
     key = cache_key({"encoder": encoder.name, "encoder_revision": encoder.revision,
                      "store_revision": store.revision, "adapter": probe_policy, "dtype": dtype,
                      "input_spec": encoder.input_spec.to_dict() if encoder.input_spec else None})

@@ -78,7 +78,11 @@ def main() -> int:
              "30-s (ECG) windows (`--crop-seconds`; the encoder is fully convolutional and embeds full "
              "windows at evaluation). They show the method working on our data; they are not a "
              "reproduction of the paper's scale. Retrain on a GPU node with the same command and more "
-             "`--steps`.", ""]
+             "`--steps`.", "",
+             "**The segment-level ablation** (`*-segment`) pairs two augmentations of one input, as in the "
+             "paper: under `--crop-seconds` both views are cut from the same window. (Weights shipped "
+             "before 2026-11-24 cut the two views independently, which made the ablation a "
+             "temporal-neighbour objective and hid the participant-level advantage.)", ""]
     for sidecar in sorted(WEIGHTS.glob("*.json")):
         name = sidecar.stem
         card = json.loads(sidecar.read_text())
