@@ -1,6 +1,6 @@
 import numpy as np
 
-from harness.adapter import adapt, mean_by_row
+from harness.adapter import adapt, adaptation_policy, mean_by_row
 from harness.encoders import InputSpec
 
 
@@ -49,3 +49,14 @@ def test_preferred_channels_are_picked_by_name():
     assert "by name" in out.policy["channels"]
     out = adapt(x[:, 1:], np.array([100]), 100.0, spec, channel_names=names[1:])
     assert out.policy["channels"] == "mean of 11 channels"
+
+
+def test_policy_is_known_before_reading_any_signal():
+    """The policy recorded in results (and hashed into cache keys) equals what adapt() reports."""
+    cases = [(InputSpec("ppg", 4, 64.0, 60.0), 4, None), (InputSpec("ppg", 1, 64.0, 60.0), 4, None),
+             (InputSpec("ppg", 4, 64.0, 60.0), 2, None), (InputSpec("ppg", 2, 64.0, 60.0), 4, None),
+             (InputSpec("ecg", 1, 128.0, 30.0, preferred_channels=("I",)), 3, ["II", "I", "V1"])]
+    for spec, channels, names in cases:
+        x = np.random.default_rng(0).normal(size=(2, channels, 500)).astype(np.float32)
+        done = adapt(x, np.array([500, 400]), 100.0, spec, channel_names=names).policy
+        assert adaptation_policy(100.0, spec, channels=channels, channel_names=names) == done
