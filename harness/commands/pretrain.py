@@ -83,6 +83,10 @@ def handle(args: argparse.Namespace) -> int:
     if rank:
         print(f"  effective rank on {rank['segments']} held-out segments: {rank['value']:.1f} "
               f"(of {rank['dim']})")
+        retrieval = rank.get("participant_retrieval")
+        if retrieval:
+            print(f"  participant retrieval (top-1, held-out): {retrieval['top1']:.3f} "
+                  f"(chance {retrieval['chance']:.3f}, {retrieval['queries']} queries)")
     if loader.get("mean_chunks_per_batch") is not None:
         print(f"  batches touched {loader['mean_chunks_per_batch']:.1f} chunks and "
               f"{loader['mean_participants_per_batch']:.1f} participants on average")

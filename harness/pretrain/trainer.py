@@ -48,6 +48,7 @@ from harness.pretrain.components import (
 from harness.pretrain.config import PretrainConfig, Recipe, resolve_recipe
 from harness.pretrain.loader import PairStream, SegmentReader, SegmentTable, build_table, derive_seed, make_loader
 from harness.pretrain.rank import effective_rank
+from harness.pretrain.retrieval import participant_retrieval
 
 CHECKPOINT_DIR = "checkpoint"
 ENCODER_FILE = "encoder.safetensors"
@@ -256,11 +257,12 @@ class Trainer:
         emb = self.holdout_embeddings()
         if emb is None or len(emb) < 2:
             return None
+        held_participants = self.table.participant[~self.table.train][: len(emb)]
         # Uncentered (Roy & Vetterli, RankMe) and centered: a large shared mean can hide the spread.
         return {"value": effective_rank(emb), "centered": effective_rank(emb, center=True),
                 "segments": len(emb), "dim": int(emb.shape[1]),
-                "participants": len(np.unique(self.table.participant[~self.table.train]
-                                                 [: len(emb)])),
+                "participants": len(np.unique(held_participants)),
+                "participant_retrieval": participant_retrieval(emb, held_participants),
                 "encoder": "online", "step": self.step}
 
     # -- checkpoints --------------------------------------------------------------------------------

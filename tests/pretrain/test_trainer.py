@@ -66,6 +66,7 @@ def test_checkpoint_contents_and_export(tmp_path, host, store):
     assert meta["data"][0]["revision"] == store.revision
     assert meta["recipe"]["losses"]["infonce"]["temperature"] == 0.04
     assert meta["metrics"]["effective_rank"]["value"] >= 1.0
+    assert "participant_retrieval" in meta["metrics"]["effective_rank"]  # None here: one held-out participant
     assert meta["loader"]["mean_participants_per_batch"] > 1
     assert any(k.startswith("teacher.") for k in ckpt.model) and ckpt.optimizer
     # the exported encoder: float16, encoder tensors only, sidecar with provenance
