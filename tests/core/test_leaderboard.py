@@ -116,3 +116,19 @@ def test_compare_command_prints_the_paired_verdict(tmp_path):
     assert "d · age · MAE" in out and "a is better" in out
     code, _, err_text = run_cli("compare", "a", "missing", "--task", "age", "--results", str(tmp_path))
     assert code == 2 and "no results" in err_text and err_text.count("\n") == 1
+
+
+def test_malformed_paired_entry_is_a_one_line_error(tmp_path):
+    _write(tmp_path / "results", [_result("a", "age", 5.0, 4.5, 5.5)])
+    (tmp_path / "suites.toml").write_text('[s]\ndatasets = ["d"]\nencoders = ["a"]\ntasks = ["age"]\n'
+                                          'paired = [["a", "b", "c"]]\n')
+    code, _, err = run_cli("leaderboard", "--out", str(tmp_path))
+    assert code == 2 and "not two encoder names" in err and err.count("\n") == 1
+
+
+def test_committed_suites_pair_only_encoders_they_run():
+    from harness.suites import load_suites
+
+    for suite in load_suites().values():
+        for a, b in suite.paired:
+            assert a in suite.encoders and b in suite.encoders, (suite.name, a, b)
