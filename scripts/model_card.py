@@ -64,6 +64,21 @@ def probe_rows(name: str) -> list[list[str]]:
     return rows
 
 
+def budget_notes() -> list[str]:
+    """A warning per modality whose shipped variants were trained for different numbers of steps."""
+    steps: dict[str, dict[str, int]] = {}
+    for sidecar in sorted(WEIGHTS.glob("*.json")):
+        card = json.loads(sidecar.read_text())
+        steps.setdefault((card.get("input_spec") or {}).get("modality", "?"), {})[sidecar.stem] = card.get("step")
+    notes = []
+    for modality, by_name in sorted(steps.items()):
+        if len(set(by_name.values())) > 1:
+            listed = ", ".join(f"{name} {step}" for name, step in sorted(by_name.items()))
+            notes += [f"**Unequal budgets ({modality.upper()}):** {listed} steps. Compare only variants "
+                      "trained for the same number of steps.", ""]
+    return notes
+
+
 def retrieval_line(retrieval: dict | None) -> str:
     if not retrieval:
         return "- participant retrieval on held-out participants: not recorded"
@@ -90,6 +105,7 @@ def main() -> int:
              "paper: under `--crop-seconds` both views are cut from the same window. (Weights shipped "
              "before 2026-11-24 cut the two views independently, which made the ablation a "
              "temporal-neighbour objective and hid the participant-level advantage.)", ""]
+    lines += budget_notes()
     for sidecar in sorted(WEIGHTS.glob("*.json")):
         name = sidecar.stem
         card = json.loads(sidecar.read_text())
