@@ -50,23 +50,25 @@ def channel_plan(have: int, wanted: int, names: list[str] | None = None,
 
 
 def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
-                  preferred: tuple[str, ...] = ()) -> tuple[np.ndarray, str]:
-    op, picked, description = channel_plan(x.shape[1], wanted, names, preferred)
+                  preferred: tuple[str, ...] = ()) -> np.ndarray:
+    op, picked, _ = channel_plan(x.shape[1], wanted, names, preferred)
     if op == "pick":
-        return x[:, picked], description
+        return x[:, picked]
     if op == "identity":
-        return x, description
+        return x
     if op == "mean":
-        return np.nanmean(x, axis=1, keepdims=True), description
+        return np.nanmean(x, axis=1, keepdims=True)
     if op == "first":
-        return x[:, :wanted], description
+        return x[:, :wanted]
     reps = -(-wanted // x.shape[1])
-    return np.tile(x, (1, reps, 1))[:, :wanted], description
+    return np.tile(x, (1, reps, 1))[:, :wanted]
 
 
-def adaptation_policy(fs: float, spec: InputSpec, *, channels: int, channel_names: list[str] | None = None,
-                      long_policy: str | None = None) -> dict[str, Any]:
+def adaptation_policy(fs: float, spec: InputSpec | None, *, channels: int,
+                      channel_names: list[str] | None = None, long_policy: str | None = None) -> dict[str, Any]:
     """What :func:`adapt` does to a store of this layout (recorded in results and cache keys)."""
+    if spec is None:
+        return {"adapter": "none"}
     _, _, description = channel_plan(channels, spec.channels, channel_names, spec.preferred_channels)
     return {
         "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
@@ -128,9 +130,10 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
                         "pass a 3-d array")
     if spec is None:
         clean = np.nan_to_num(signal, nan=0.0, posinf=0.0, neginf=0.0)
-        return Adapted(clean, n_valid.copy(), np.arange(len(signal)), {"adapter": "none"})
+        return Adapted(clean, n_valid.copy(), np.arange(len(signal)),
+                       adaptation_policy(fs, None, channels=signal.shape[1]))
     long_policy = long_policy or spec.long_policy
-    mapped, _ = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
+    mapped = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
     blocks: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     row_of: list[np.ndarray] = []

@@ -102,9 +102,8 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
                 progress: bool = True, device: str = "cpu",
                 dtype: str = "float32") -> tuple[np.ndarray, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached)."""
-    probe_policy = (adaptation_policy(store.fs, encoder.input_spec, channels=len(store.channel_names),
-                                      channel_names=store.channel_names)
-                    if encoder.input_spec is not None else {"adapter": "none"})
+    probe_policy = adaptation_policy(store.fs, encoder.input_spec, channels=len(store.channel_names),
+                                     channel_names=store.channel_names)
     key = cache_key({"encoder": encoder.name, "encoder_revision": encoder.revision,
                      "store_revision": store.revision, "adapter": probe_policy, "dtype": dtype,
                      "input_spec": encoder.input_spec.to_dict() if encoder.input_spec else None})

@@ -55,7 +55,8 @@ def test_policy_is_known_before_reading_any_signal():
     """The policy recorded in results (and hashed into cache keys) equals what adapt() reports."""
     cases = [(InputSpec("ppg", 4, 64.0, 60.0), 4, None), (InputSpec("ppg", 1, 64.0, 60.0), 4, None),
              (InputSpec("ppg", 4, 64.0, 60.0), 2, None), (InputSpec("ppg", 2, 64.0, 60.0), 4, None),
-             (InputSpec("ecg", 1, 128.0, 30.0, preferred_channels=("I",)), 3, ["II", "I", "V1"])]
+             (InputSpec("ecg", 1, 128.0, 30.0, preferred_channels=("I",)), 3, ["II", "I", "V1"]),
+             (None, 4, None)]
     for spec, channels, names in cases:
         x = np.random.default_rng(0).normal(size=(2, channels, 500)).astype(np.float32)
         done = adapt(x, np.array([500, 400]), 100.0, spec, channel_names=names).policy
