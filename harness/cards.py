@@ -122,10 +122,6 @@ def registered_cards() -> dict[str, Path]:
             if entry.metadata.get("card")}
 
 
-def card_names() -> list[str]:
-    return sorted(registered_cards())
-
-
 def load_card(name_or_path: str | Path) -> DatasetCard:
     """Load the card of a registered dataset (or a card file given by path) and validate it."""
     candidate = Path(name_or_path)

@@ -57,14 +57,14 @@ def paired_difference(a: dict[str, Any], b: dict[str, Any], *, n: int = 1000, se
     diffs = diffs[np.isfinite(diffs)]
     alpha = (1 - confidence) / 2
     low, high = (float(q) for q in np.quantile(diffs, [alpha, 1 - alpha]))
+    score_a, score_b = metric_on(metric, y, pred_a), metric_on(metric, y, pred_b)
     name_a, name_b = a["encoder"]["name"], b["encoder"]["name"]
     a_better = low > 0 if higher else high < 0
     b_better = high < 0 if higher else low > 0
     return {
         "dataset": a["dataset"]["name"], "task": a["task"]["name"], "metric": metric,
         "higher_is_better": higher, "a": name_a, "b": name_b,
-        "score_a": metric_on(metric, y, pred_a), "score_b": metric_on(metric, y, pred_b),
-        "difference": metric_on(metric, y, pred_a) - metric_on(metric, y, pred_b),
+        "score_a": score_a, "score_b": score_b, "difference": score_a - score_b,
         "ci_low": low, "ci_high": high, "confidence": confidence, "bootstrap": n, "seed": seed,
         "participants": len(y),
         "verdict": name_a if a_better else name_b if b_better else "tie",

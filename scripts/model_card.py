@@ -64,12 +64,11 @@ def probe_rows(name: str) -> list[list[str]]:
     return rows
 
 
-def budget_notes() -> list[str]:
+def budget_notes(cards: dict[str, dict]) -> list[str]:
     """A warning per modality whose shipped variants were trained for different numbers of steps."""
     steps: dict[str, dict[str, int]] = {}
-    for sidecar in sorted(WEIGHTS.glob("*.json")):
-        card = json.loads(sidecar.read_text())
-        steps.setdefault((card.get("input_spec") or {}).get("modality", "?"), {})[sidecar.stem] = card.get("step")
+    for name, card in cards.items():
+        steps.setdefault((card.get("input_spec") or {}).get("modality", "?"), {})[name] = card.get("step")
     notes = []
     for modality, by_name in sorted(steps.items()):
         if len(set(by_name.values())) > 1:
@@ -105,11 +104,10 @@ def main() -> int:
              "paper: under `--crop-seconds` both views are cut from the same window. (Weights shipped "
              "before 2026-11-24 cut the two views independently, which made the ablation a "
              "temporal-neighbour objective and hid the participant-level advantage.)", ""]
-    lines += budget_notes()
-    for sidecar in sorted(WEIGHTS.glob("*.json")):
-        name = sidecar.stem
-        card = json.loads(sidecar.read_text())
-        weights = sidecar.with_suffix(".safetensors")
+    cards = {sidecar.stem: json.loads(sidecar.read_text()) for sidecar in sorted(WEIGHTS.glob("*.json"))}
+    lines += budget_notes(cards)
+    for name, card in cards.items():
+        weights = WEIGHTS / f"{name}.safetensors"
         train = card.get("training") or {}
         rank = card.get("effective_rank") or {}
         data = ", ".join(f"{d['name']} (revision `{d['revision']}`, {d['participants']} participants, "

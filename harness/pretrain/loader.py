@@ -349,9 +349,9 @@ class PairStream(IterableDataset):
         if self.crop_samples:
             gen = torch_generator(self.seed, "crop", self.rank, plan.step)
             starts1 = crop_starts(x1, self.crop_samples, gen)
-            starts2 = crop_starts(x2, self.crop_samples, gen)
-            if getattr(self.policy, "same_window", False):
-                starts2 = starts1  # one input, two augmentations: the window must be shared too
+            # one input, two augmentations (same_window): the window must be shared too
+            starts2 = (starts1 if getattr(self.policy, "same_window", False)
+                       else crop_starts(x2, self.crop_samples, gen))
             x1 = crop_at(x1, starts1, self.crop_samples)
             x2 = crop_at(x2, starts2, self.crop_samples)
         if self.augment is not None:
