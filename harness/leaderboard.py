@@ -101,7 +101,8 @@ contains zero. † as above.
 """
 
 
-def paired_comparisons(results: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def paired_comparisons(results: list[dict[str, Any]], pairs: list[tuple[str, str]], *, n: int = 1000,
+                       seed: int = 0) -> list[dict[str, Any]]:
     """Paired differences for every declared pair on every (dataset, task) both encoders were scored on."""
     from harness.paired import paired_difference
 
@@ -111,7 +112,7 @@ def paired_comparisons(results: list[dict[str, Any]], pairs: list[tuple[str, str
         for dataset, task in sorted({(d, t) for d, t, e in index if e == a}):
             if (dataset, task, b) in index:
                 ra, rb = index[(dataset, task, a)], index[(dataset, task, b)]
-                d = paired_difference(ra, rb)
+                d = paired_difference(ra, rb, n=n, seed=seed)
                 d["training_overlap"] = [bool(ra.get("training_overlap")), bool(rb.get("training_overlap"))]
                 rows.append({k: round(v, 6) if isinstance(v, float) else v for k, v in d.items()})
     return rows

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from harness.errors import UsageError
-    from harness.paired import paired_difference
+    from harness.leaderboard import paired_comparisons
     from harness.results import load_results
 
     if not args.results.is_dir():
@@ -31,22 +31,15 @@ def handle(args: argparse.Namespace) -> int:
     if args.bootstrap < 100:
         raise UsageError(f"--bootstrap {args.bootstrap} is too few resamples for a 95% CI", "use 1000")
     tasks = split_names(args.task)
-    index = {(r["dataset"]["name"], r["task"]["name"], r["encoder"]["name"]): r
-             for r in load_results(args.results)}
-    printed = 0
-    for dataset, task, encoder in sorted(index):
-        if encoder != args.first or task not in tasks or (args.dataset and dataset != args.dataset):
-            continue
-        other = index.get((dataset, task, args.second))
-        if other is None:
-            continue
-        d = paired_difference(index[(dataset, task, encoder)], other, n=args.bootstrap, seed=args.seed)
-        verdict = "no clear difference" if d["verdict"] == "tie" else f"{d['verdict']} is better"
-        print(f"{dataset} · {task} · {d['metric'].upper()}: {d['a']} {d['score_a']:.3f} vs {d['b']} "
-              f"{d['score_b']:.3f}; difference {d['difference']:+.3f} "
-              f"[95% CI {d['ci_low']:+.3f}, {d['ci_high']:+.3f}] (n={d['participants']}) -> {verdict}")
-        printed += 1
-    if not printed:
+    chosen = [r for r in load_results(args.results)
+              if r["task"]["name"] in tasks and args.dataset in (None, r["dataset"]["name"])]
+    rows = paired_comparisons(chosen, [(args.first, args.second)], n=args.bootstrap, seed=args.seed)
+    if not rows:
         raise UsageError(f"no results in {args.results} score both '{args.first}' and '{args.second}' on "
                          f"{', '.join(tasks)}", "run both encoders on the task with `harness run --output DIR`")
+    for d in rows:
+        verdict = "no clear difference" if d["verdict"] == "tie" else f"{d['verdict']} is better"
+        print(f"{d['dataset']} · {d['task']} · {d['metric'].upper()}: {d['a']} {d['score_a']:.3f} vs {d['b']} "
+              f"{d['score_b']:.3f}; difference {d['difference']:+.3f} "
+              f"[95% CI {d['ci_low']:+.3f}, {d['ci_high']:+.3f}] (n={d['participants']}) -> {verdict}")
     return 0
