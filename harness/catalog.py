@@ -56,7 +56,7 @@ def dataset_spec(name: str) -> DatasetSpec:
     return get_host().datasets.load(name)
 
 
-def build_dataset(name: str, *, source: Path | None = None, participants: int | None = None, seed: int = 0,
+def build_dataset(name: str, *, source: Path | None = None, participants: int | None = None, seed: int | None = None,
                   options: dict[str, Any] | None = None, output: str | Path | None = None,
                   progress: bool = True, if_missing: bool = False) -> Path | str:
     """Build dataset ``name`` into ``output`` (default ``HARNESS_HOME/stores/NAME``); return the path.
@@ -89,7 +89,8 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
         request = BuildRequest(
             name=name, writer_factory=functools.partial(StoreWriter, target), source=source,
             participants=participants if participants is not None else spec.default_participants,
-            seed=seed, options=dict(options or {}), progress=progress,
+            seed=spec.default_seed if seed is None else int(seed), options=dict(options or {}),
+            progress=progress,
         )
         spec.build(request)
     if not store_exists(target):

@@ -30,7 +30,9 @@ class DatasetSpec:
     ``build(request)`` creates exactly one :class:`StoreWriter` via ``request.writer_factory(...)``,
     streams segments into it and returns when the writer is closed. ``default_source`` is the folder
     name under the data directory (``HARNESS_DATA_DIR``) where the official release usually lies;
-    ``synthetic`` datasets need no source and are built on first use.
+    ``synthetic`` datasets need no source and are built on first use; ``default_seed`` is the draw a
+    build without ``--seed`` makes, so two specs over one generator can name two independent cohorts
+    (an evaluation cohort and a model-selection one).
     """
 
     name: str
@@ -40,6 +42,7 @@ class DatasetSpec:
     labels: tuple[str, ...] = ()
     synthetic: bool = False
     default_participants: int | None = None
+    default_seed: int = 0
     default_source: str | None = None
     card: str | None = None
     license: str = ""

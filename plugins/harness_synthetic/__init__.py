@@ -11,24 +11,35 @@ from harness_synthetic.version import GENERATOR_VERSION
 
 __version__ = "0.1.0"
 
-DATASETS = (
-    DatasetSpec(
-        name="synthetic-ppg", modality="ppg",
-        description="Synthetic wrist PPG cohort: 4 channels, 64 Hz, 60 s segments; labels act through "
-                    "heart rate, HRV, vessel stiffness and pulse shape.",
-        build=build_ppg, labels=LABELS["ppg"], synthetic=True, default_participants=DEFAULT_PARTICIPANTS,
-        license="CC0-1.0", extra={"generator_version": GENERATOR_VERSION,
-                                  "latents": "harness_synthetic.cohort:sample_cohort"},
-    ),
-    DatasetSpec(
-        name="synthetic-ecg", modality="ecg",
-        description="Synthetic single-lead ECG cohort: 128 Hz, 30 s segments; labels act through heart "
-                    "rate, HRV, intervals, axis and voltage; AF with fibrillatory waves.",
-        build=build_ecg, labels=LABELS["ecg"], synthetic=True, default_participants=DEFAULT_PARTICIPANTS,
-        license="CC0-1.0", extra={"generator_version": GENERATOR_VERSION,
-                                  "latents": "harness_synthetic.cohort:sample_cohort"},
-    ),
-)
+# Three independent draws of one generator, by seed: 0 is the evaluation cohort every leaderboard scores,
+# 1 the pretraining cohort (built by hand, see the model card), 2 the model-selection cohort. Choices made
+# after looking at scores (training budget, data recipe) are made on the validation draw, never on seed 0.
+EVALUATION_SEED, PRETRAINING_SEED, VALIDATION_SEED = 0, 1, 2
+
+_DESCRIPTIONS = {
+    "ppg": "Synthetic wrist PPG cohort: 4 channels, 64 Hz, 60 s segments; labels act through heart rate, HRV, "
+           "vessel stiffness and pulse shape.",
+    "ecg": "Synthetic single-lead ECG cohort: 128 Hz, 30 s segments; labels act through heart rate, HRV, "
+           "intervals, axis and voltage; AF with fibrillatory waves.",
+}
+_BUILDERS = {"ppg": build_ppg, "ecg": build_ecg}
+
+
+def _spec(modality: str, *, validation: bool) -> DatasetSpec:
+    name = f"synthetic-{modality}" + ("-validation" if validation else "")
+    description = _DESCRIPTIONS[modality]
+    if validation:
+        description = (f"Model-selection draw of synthetic-{modality} (seed {VALIDATION_SEED}, same size): decide "
+                       "budgets and recipes here, then score once on the evaluation cohort.")
+    return DatasetSpec(
+        name=name, modality=modality, description=description, build=_BUILDERS[modality],
+        labels=LABELS[modality], synthetic=True, default_participants=DEFAULT_PARTICIPANTS,
+        default_seed=VALIDATION_SEED if validation else EVALUATION_SEED, license="CC0-1.0",
+        extra={"generator_version": GENERATOR_VERSION, "latents": "harness_synthetic.cohort:sample_cohort"},
+    )
+
+
+DATASETS = tuple(_spec(m, validation=v) for v in (False, True) for m in ("ppg", "ecg"))
 
 
 @hookimpl

@@ -12,7 +12,13 @@ from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import UsageError
 from harness.registry import Registry
 from harness.store import StoreWriter, open_store, validate_store
-from harness_synthetic import DATASETS, harness_register_datasets
+from harness_synthetic import (
+    DATASETS,
+    EVALUATION_SEED,
+    PRETRAINING_SEED,
+    VALIDATION_SEED,
+    harness_register_datasets,
+)
 from harness_synthetic.build import build_ecg, build_ppg, iter_blocks
 from harness_synthetic.cohort import sample_cohort
 
@@ -115,16 +121,41 @@ def test_progress_bar_does_not_break_the_build(tmp_path, capsys):
     assert "participant" in capsys.readouterr().err
 
 
-def test_plugin_registers_both_datasets():
+def test_plugin_registers_an_evaluation_and_a_validation_cohort_per_modality():
     registry = Registry("datasets")
     with registry.providing("synthetic"):
         harness_register_datasets(registry=registry)
-    for name, modality in (("synthetic-ppg", "ppg"), ("synthetic-ecg", "ecg")):
-        spec = registry.get(name).load()
-        assert isinstance(spec, DatasetSpec) and spec.modality == modality and spec.synthetic
-        assert spec.default_participants == 800 and spec.license == "CC0-1.0"
-        assert "age" in spec.labels and ("af" in spec.labels) == (modality == "ecg")
-    assert len(DATASETS) == 2
+    for modality in ("ppg", "ecg"):
+        evaluation = registry.get(f"synthetic-{modality}").load()
+        validation = registry.get(f"synthetic-{modality}-validation").load()
+        for spec in (evaluation, validation):
+            assert isinstance(spec, DatasetSpec) and spec.modality == modality and spec.synthetic
+            assert spec.default_participants == 800 and spec.license == "CC0-1.0"
+            assert "age" in spec.labels and ("af" in spec.labels) == (modality == "ecg")
+        assert (evaluation.default_seed, validation.default_seed) == (EVALUATION_SEED, VALIDATION_SEED)
+        assert validation.labels == evaluation.labels and validation.build is evaluation.build
+    assert len({EVALUATION_SEED, PRETRAINING_SEED, VALIDATION_SEED}) == 3 and len(DATASETS) == 4
+
+
+def test_validation_cohort_is_another_draw_of_the_same_generator(tmp_path):
+    """Built by name, the validation cohort is seed 2 (recorded), shares no participant's signals with the
+    evaluation cohort, and an explicit --seed still wins."""
+    from harness.catalog import build_dataset
+
+    evaluation = open_store(build_dataset("synthetic-ecg", participants=6, output=tmp_path / "e", progress=False))
+    validation = open_store(build_dataset("synthetic-ecg-validation", participants=6, output=tmp_path / "v",
+                                          progress=False))
+    assert evaluation.attrs["build"]["seed"] == EVALUATION_SEED
+    assert validation.attrs["build"]["seed"] == VALIDATION_SEED
+    assert validation.attrs["dataset"] == "synthetic-ecg-validation"
+    assert validation.revision != evaluation.revision
+    assert not np.allclose(validation.read(0, 1), evaluation.read(0, 1))
+    truth = sample_cohort(6, VALIDATION_SEED, "ecg").set_index("participant_id")
+    np.testing.assert_allclose(validation.participants["age"], truth.loc[validation.participants.index, "age"],
+                               rtol=1e-6)
+    reseeded = open_store(build_dataset("synthetic-ecg-validation", participants=6, seed=EVALUATION_SEED,
+                                        output=tmp_path / "r", progress=False))
+    np.testing.assert_array_equal(reseeded.read(0, 6), evaluation.read(0, 6))
 
 
 def test_plugin_is_found_through_its_entry_point():
