@@ -30,9 +30,10 @@ def _dataset_args(card: dict) -> tuple[list[str], list[str]]:
 
             build = dict(zarr.open_group(str(path), mode="r").attrs.get("build", {}))
         if "seed" in build and str(d["name"]).startswith("synthetic"):
-            local = f"stores/{d['name']}-seed{build['seed']}"
-            builds.append(f"harness data build {d['name']} --participants {build.get('participants')} "
-                          f"--segments-per-participant {build.get('segments_per_participant', 4)} "
+            n, per = build.get("participants"), build.get("segments_per_participant", 4)
+            local = f"stores/{d['name']}-{n}x{per}-seed{build['seed']}"  # size in the name: draws differ
+            builds.append(f"harness data build {d['name']} --participants {n} "
+                          f"--segments-per-participant {per} "
                           f"--seed {build['seed']} --output {local}")
             args.append(f"--dataset {local}")
         else:
