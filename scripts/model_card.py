@@ -65,17 +65,28 @@ def probe_rows(name: str) -> list[list[str]]:
     return rows
 
 
+def _recipe(card: dict) -> tuple:
+    """What must match for two variants' scores to be compared: steps, batch, crop and the exact data."""
+    cfg = (card.get("training") or {}).get("config") or {}
+    data = tuple((d.get("name"), d.get("revision")) for d in card.get("data") or [])
+    return card.get("step"), cfg.get("batch_size"), cfg.get("crop_seconds"), data
+
+
 def budget_notes(cards: dict[str, dict]) -> list[str]:
-    """A warning per modality whose shipped variants were trained for different numbers of steps."""
-    steps: dict[str, dict[str, int]] = {}
+    """A warning per modality whose shipped variants were trained with different budgets or data."""
+    by_modality: dict[str, dict[str, dict]] = {}
     for name, card in cards.items():
-        steps.setdefault((card.get("input_spec") or {}).get("modality", "?"), {})[name] = card.get("step")
+        by_modality.setdefault((card.get("input_spec") or {}).get("modality", "?"), {})[name] = card
     notes = []
-    for modality, by_name in sorted(steps.items()):
-        if len(set(by_name.values())) > 1:
-            listed = ", ".join(f"{name} {step}" for name, step in sorted(by_name.items()))
-            notes += [f"**Unequal budgets ({modality.upper()}):** {listed} steps. Compare only variants "
-                      "trained for the same number of steps.", ""]
+    for modality, group in sorted(by_modality.items()):
+        if len({_recipe(card) for card in group.values()}) > 1:
+            listed = "; ".join(
+                f"{name}: {card.get('step')} steps on "
+                + " + ".join(f"{d['name']} ({d['participants']} participants, `{d['revision'][:8]}`)"
+                             for d in card.get("data") or [])
+                for name, card in sorted(group.items()))
+            notes += [f"**Unequal training ({modality.upper()}):** {listed}. Compare only variants trained "
+                      "with the same steps and data.", ""]
     return notes
 
 
@@ -104,7 +115,13 @@ def main() -> int:
              "**The segment-level ablation** (`*-segment`) pairs two augmentations of one input, as in the "
              "paper: under `--crop-seconds` both views are cut from the same window. (Weights shipped "
              "before 2026-11-24 cut the two views independently, which made the ablation a "
-             "temporal-neighbour objective and hid the participant-level advantage.)", ""]
+             "temporal-neighbour objective and hid the participant-level advantage.)", "",
+             "**ECG pretraining data.** PhysioNet/CinC 2017 gives one record per person, so its "
+             "participant-level pairs are two windows of one record, the same thing the segment-level "
+             "ablation learns from. The ECG weights therefore train on 8,000 synthetic participants (4 "
+             "segments each) next to CinC's 8,528 records, so most of every batch has true "
+             "different-segment positives. (ECG weights shipped before 2026-11-24 used 2,000 synthetic "
+             "participants: half of each batch was CinC and the two objectives tied on every probe.)", ""]
     cards = {sidecar.stem: json.loads(sidecar.read_text()) for sidecar in sorted(WEIGHTS.glob("*.json"))}
     lines += budget_notes(cards)
     for name, card in cards.items():
