@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--participants", type=int, help="participant count (synthetic datasets)")
     b.add_argument("--segments-per-participant", type=int, help="segments per participant (synthetic)")
     b.add_argument("--seed", type=int, default=None,
-                   help="generator seed (synthetic; default: the dataset's own draw, 0 for synthetic-*)")
+                   help="generator seed (synthetic; default: the dataset's own draw, e.g. 0 for synthetic-ppg, "
+                        "2 for synthetic-ppg-validation)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="builder option, repeatable (e.g. fs=500 for ptb-xl, reference=PATH for cinc2017)")
     b.add_argument("--output", help="store path or URL, e.g. s3://bucket/x (default HARNESS_HOME/stores/NAME)")
