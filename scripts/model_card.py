@@ -72,6 +72,13 @@ def _recipe(card: dict) -> tuple:
     return card.get("step"), cfg.get("batch_size"), cfg.get("crop_seconds"), data
 
 
+def _describe_recipe(name: str, card: dict) -> str:
+    step, batch, crop, _ = _recipe(card)
+    data = " + ".join(f"{d['name']} ({d['participants']} participants, `{d['revision'][:8]}`)"
+                      for d in card.get("data") or [])
+    return f"{name}: {step} steps × batch {batch}, crop {crop} s on {data}"
+
+
 def budget_notes(cards: dict[str, dict]) -> list[str]:
     """A warning per modality whose shipped variants were trained with different budgets or data."""
     by_modality: dict[str, dict[str, dict]] = {}
@@ -80,14 +87,25 @@ def budget_notes(cards: dict[str, dict]) -> list[str]:
     notes = []
     for modality, group in sorted(by_modality.items()):
         if len({_recipe(card) for card in group.values()}) > 1:
-            listed = "; ".join(
-                f"{name}: {card.get('step')} steps on "
-                + " + ".join(f"{d['name']} ({d['participants']} participants, `{d['revision'][:8]}`)"
-                             for d in card.get("data") or [])
-                for name, card in sorted(group.items()))
+            listed = "; ".join(_describe_recipe(name, card) for name, card in sorted(group.items()))
             notes += [f"**Unequal training ({modality.upper()}):** {listed}. Compare only variants trained "
-                      "with the same steps and data.", ""]
+                      "with the same steps, batch, crop and data.", ""]
     return notes
+
+
+def ecg_data_note(card: dict | None) -> list[str]:
+    """Why the ECG weights train on many multi-segment synthetic participants beside CinC 2017 (counts
+    read from the ahms-ecg sidecar)."""
+    data = {d["name"]: d for d in (card or {}).get("data") or []}
+    synthetic, cinc = data.get("synthetic-ecg"), data.get("cinc2017")
+    if not (synthetic and cinc):
+        return []
+    return ["**ECG pretraining data.** PhysioNet/CinC 2017 gives one record per person, so its "
+            "participant-level pairs are two windows of one record, the same thing the segment-level "
+            f"ablation learns from. The ECG weights therefore train on {synthetic['participants']:,} synthetic "
+            f"participants ({synthetic['segments'] // synthetic['participants']} segments each) next to "
+            f"CinC's {cinc['segments']:,} records, so most of every batch has true different-segment "
+            "positives. `docs/ablations.md` has the earlier, smaller recipe and what it scored.", ""]
 
 
 def retrieval_line(retrieval: dict | None) -> str:
@@ -115,14 +133,9 @@ def main() -> int:
              "**The segment-level ablation** (`*-segment`) pairs two augmentations of one input, as in the "
              "paper: under `--crop-seconds` both views are cut from the same window. (Weights shipped "
              "before 2026-11-24 cut the two views independently, which made the ablation a "
-             "temporal-neighbour objective and hid the participant-level advantage.)", "",
-             "**ECG pretraining data.** PhysioNet/CinC 2017 gives one record per person, so its "
-             "participant-level pairs are two windows of one record, the same thing the segment-level "
-             "ablation learns from. The ECG weights therefore train on 8,000 synthetic participants (4 "
-             "segments each) next to CinC's 8,528 records, so most of every batch has true "
-             "different-segment positives. (ECG weights shipped before 2026-11-24 used 2,000 synthetic "
-             "participants: half of each batch was CinC and the two objectives tied on every probe.)", ""]
+             "temporal-neighbour objective and hid the participant-level advantage.)", ""]
     cards = {sidecar.stem: json.loads(sidecar.read_text()) for sidecar in sorted(WEIGHTS.glob("*.json"))}
+    lines += ecg_data_note(cards.get("ahms-ecg"))
     lines += budget_notes(cards)
     for name, card in cards.items():
         weights = WEIGHTS / f"{name}.safetensors"
