@@ -21,7 +21,7 @@ DIM = 64
 
 
 def cohort(n: int, seed: int = 0) -> pd.DataFrame:
-    from harness_synthetic.cohort import BLOCK_PARTICIPANTS, sample_block
+    from harness_datasets.synthetic.cohort import BLOCK_PARTICIPANTS, sample_block
 
     blocks = [sample_block(seed, "ppg", b) for b in range(-(-n // BLOCK_PARTICIPANTS))]
     return pd.concat(blocks, ignore_index=True).iloc[:n]

@@ -186,12 +186,12 @@ def test_cards_load_and_validate():
 
 def test_cards_are_found_through_the_dataset_registry():
     """Each real dataset names its card, which is package data of the plugin (so wheels carry it)."""
-    import harness_realdata
+    import harness_datasets.realdata
     from harness.cards import registered_cards
 
     cards = registered_cards()
     assert set(cards) >= {"ppg-bp", "ptb-xl", "cinc2017"}
-    package_dir = Path(harness_realdata.__file__).parent
+    package_dir = Path(harness_datasets.realdata.__file__).parent
     for name in ("ppg-bp", "ptb-xl", "cinc2017"):
         assert cards[name].is_file() and package_dir in cards[name].parents
         assert load_card(name).path == cards[name]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness_synthetic.build import iter_blocks
+from harness_datasets.synthetic.build import iter_blocks
 
 N_EFFECT = 1024  # participants used by the effect tests (16 blocks)
 

@@ -12,15 +12,15 @@ from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import UsageError
 from harness.registry import Registry
 from harness.store import StoreWriter, open_store, validate_store
-from harness_synthetic import (
+from harness_datasets.synthetic import (
     DATASETS,
     EVALUATION_SEED,
     PRETRAINING_SEED,
     VALIDATION_SEED,
     harness_register_datasets,
 )
-from harness_synthetic.build import build_ecg, build_ppg, iter_blocks
-from harness_synthetic.cohort import sample_cohort
+from harness_datasets.synthetic.build import build_ecg, build_ppg, iter_blocks
+from harness_datasets.synthetic.cohort import sample_cohort
 
 N = 70  # two participant blocks, the second one cut short
 EXPECTED = {"ppg": (4, 64.0, "ppg0"), "ecg": (1, 128.0, "ecg")}

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from harness.errors import UsageError
-from harness_synthetic.cohort import LABELS, sample_cohort
+from harness_datasets.synthetic.cohort import LABELS, sample_cohort
 
 N = 4000
 

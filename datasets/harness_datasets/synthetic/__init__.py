@@ -5,9 +5,9 @@ See docs/synthetic-cohorts.md for what the generator models and the effect sizes
 
 from harness import hookimpl
 from harness.datasets import DatasetSpec
-from harness_synthetic.build import DEFAULT_PARTICIPANTS, build_ecg, build_ppg
-from harness_synthetic.cohort import LABELS
-from harness_synthetic.version import GENERATOR_VERSION
+from harness_datasets.synthetic.build import DEFAULT_PARTICIPANTS, build_ecg, build_ppg
+from harness_datasets.synthetic.cohort import LABELS
+from harness_datasets.synthetic.version import GENERATOR_VERSION
 
 __version__ = "0.1.0"
 
@@ -35,7 +35,7 @@ def _spec(modality: str, *, validation: bool) -> DatasetSpec:
         name=name, modality=modality, description=description, build=_BUILDERS[modality],
         labels=LABELS[modality], synthetic=True, default_participants=DEFAULT_PARTICIPANTS,
         default_seed=VALIDATION_SEED if validation else EVALUATION_SEED, license="CC0-1.0",
-        extra={"generator_version": GENERATOR_VERSION, "latents": "harness_synthetic.cohort:sample_cohort"},
+        extra={"generator_version": GENERATOR_VERSION, "latents": "harness_datasets.synthetic.cohort:sample_cohort"},
     )
 
 

@@ -25,8 +25,8 @@ import pandas as pd
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
-from harness_realdata import card_path
-from harness_realdata.sources import open_source, progress_bar
+from harness_datasets.realdata import card_path
+from harness_datasets.realdata.sources import open_source, progress_bar
 
 NAME = "ppg-bp"
 FS = 1000.0

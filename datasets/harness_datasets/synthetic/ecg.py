@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness_synthetic.signals import (
+from harness_datasets.synthetic.signals import (
     SegmentBatch,
     beat_series,
     beats_inside,

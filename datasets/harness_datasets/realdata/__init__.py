@@ -18,15 +18,15 @@ def card_path(name: str) -> str:
 
 # Lazy targets: the builders' imports (pandas, wfdb, scipy) load only when a dataset is built.
 DATASETS = {
-    "ppg-bp": "harness_realdata.ppgbp:SPEC",
-    "ptb-xl": "harness_realdata.ptbxl:SPEC",
-    "cinc2017": "harness_realdata.cinc2017:SPEC",
+    "ppg-bp": "harness_datasets.realdata.ppgbp:SPEC",
+    "ptb-xl": "harness_datasets.realdata.ptbxl:SPEC",
+    "cinc2017": "harness_datasets.realdata.cinc2017:SPEC",
 }
 
 
 @hookimpl
 def harness_register_datasets(registry):
-    from harness_realdata import cinc2017, ppgbp, ptbxl
+    from harness_datasets.realdata import cinc2017, ppgbp, ptbxl
 
     for module in (ppgbp, ptbxl, cinc2017):
         spec = module.SPEC

@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from harness.atomic import write_text
 from harness.datasets import BuildRequest
 from harness.errors import UsageError
-from harness_synthetic import ecg, ppg
-from harness_synthetic.cohort import (
+from harness_datasets.synthetic import ecg, ppg
+from harness_datasets.synthetic.cohort import (
     BLOCK_PARTICIPANTS,
     LABELS,
     block_rng,
@@ -27,8 +27,8 @@ from harness_synthetic.cohort import (
     participant_ids,
     sample_block,
 )
-from harness_synthetic.signals import SegmentBatch
-from harness_synthetic.version import GENERATOR_VERSION
+from harness_datasets.synthetic.signals import SegmentBatch
+from harness_datasets.synthetic.version import GENERATOR_VERSION
 
 DEFAULT_PARTICIPANTS = 800
 DEFAULT_SEGMENTS = 4
@@ -85,7 +85,7 @@ def build_modality(request: BuildRequest, modality: str) -> None:
         dataset=request.name, modality=modality, fs=gen.FS, channel_names=list(gen.CHANNEL_NAMES),
         samples=gen.SAMPLES, units=gen.UNITS, source="synthetic", license="CC0-1.0",
         build={"participants": n, "segments_per_participant": per, "seed": int(request.seed),
-               "generator": "harness_synthetic", "generator_version": GENERATOR_VERSION},
+               "generator": "harness_datasets.synthetic", "generator_version": GENERATOR_VERSION},
     )
     tables: list[pd.DataFrame] = []
     latent_tables: list[pd.DataFrame] = []

@@ -16,8 +16,8 @@ import pandas as pd
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
-from harness_realdata import card_path
-from harness_realdata.sources import Source, open_source, progress_bar
+from harness_datasets.realdata import card_path
+from harness_datasets.realdata.sources import Source, open_source, progress_bar
 
 NAME = "ptb-xl"
 URL = "https://physionet.org/content/ptb-xl/1.0.3/"

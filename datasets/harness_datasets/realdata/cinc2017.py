@@ -15,8 +15,8 @@ import numpy as np
 
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.errors import DataError
-from harness_realdata import card_path
-from harness_realdata.sources import Source, open_source, progress_bar
+from harness_datasets.realdata import card_path
+from harness_datasets.realdata.sources import Source, open_source, progress_bar
 
 NAME = "cinc2017"
 URL = "https://physionet.org/content/challenge-2017/1.0.0/"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness_synthetic.cohort import PPG_CHANNELS
-from harness_synthetic.signals import (
+from harness_datasets.synthetic.cohort import PPG_CHANNELS
+from harness_datasets.synthetic.signals import (
     SegmentBatch,
     beat_series,
     beats_inside,
