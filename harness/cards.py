@@ -118,8 +118,7 @@ def registered_cards() -> dict[str, Path]:
     """Dataset name -> card path, for every registered dataset that names a card."""
     from harness.plugins import get_host
 
-    return {entry.name: Path(entry.metadata["card"]) for entry in get_host().datasets.entries()
-            if entry.metadata.get("card")}
+    return {entry.name: Path(entry.spec.card) for entry in get_host().datasets.entries() if entry.spec.card}
 
 
 def load_card(name_or_path: str | Path) -> DatasetCard:

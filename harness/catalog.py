@@ -17,15 +17,13 @@ from typing import Any
 from filelock import FileLock
 
 from harness.atomic import TMP_MARK, cleanup_debris
-from harness.datasets import BuildRequest, DatasetSpec
+from harness.datasets import ANY_MODALITY, BuildRequest, DatasetSpec
 from harness.errors import DataError, UsageError
 from harness.plugins import get_host
 from harness.remote import exists as remote_exists
 from harness.remote import is_url, join
 from harness.settings import data_dir, data_url, harness_home, stores_dir
 from harness.store import SignalStore, StoreWriter, open_store
-
-DEFAULT_DATASET = {"ppg": "synthetic-ppg", "ecg": "synthetic-ecg"}
 
 
 def store_path(name: str) -> Path | str:
@@ -92,7 +90,7 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
             seed=spec.default_seed if seed is None else int(seed), options=dict(options or {}),
             progress=progress,
         )
-        spec.build(request)
+        spec.run_build(request)
     if not store_exists(target):
         raise DataError(f"dataset plugin for '{name}' finished without writing a store",
                         "report this to the plugin's authors")
@@ -119,8 +117,15 @@ def open_dataset(name_or_path: str, *, build_missing: bool = True, progress: boo
                     f"run `harness data fetch {name_or_path}` or `harness data build {name_or_path} --source PATH`")
 
 
-def default_dataset(modality: str) -> str:
-    try:
-        return DEFAULT_DATASET[modality]
-    except KeyError:
-        raise UsageError(f"no default dataset for modality '{modality}'", "pass --dataset") from None
+def default_dataset(modality: str | None) -> str:
+    """The dataset a run uses without ``--dataset``: the one whose spec declares itself the default for
+    ``modality`` (``default_for``); with no modality pinned by encoder or task, the one declaring ``"any"``."""
+    wanted = modality or ANY_MODALITY
+    claims = [e.name for e in get_host().datasets.entries() if wanted in e.spec.default_for]
+    if len(claims) == 1:
+        return claims[0]
+    if not claims:
+        what = f"modality '{modality}'" if modality else "a run whose encoder and task take any modality"
+        raise UsageError(f"no dataset is registered as the default for {what}", "pass --dataset NAME_OR_PATH")
+    raise UsageError(f"datasets {', '.join(claims)} all claim to be the default for {wanted}",
+                     "pass --dataset NAME_OR_PATH, or disable one of their plugins")

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.store.writer import StoreWriter
+from harness.modality import MODALITY_PATTERN
+from harness.specs import Spec, is_lazy_target, resolve_target
+
+if TYPE_CHECKING:
+    from harness.store.writer import StoreWriter
+
+
+#: In ``DatasetSpec.default_for``: also the default when neither encoder nor task pins a modality.
+ANY_MODALITY = "any"
 
 
 @dataclass
@@ -23,28 +31,57 @@ class BuildRequest:
     progress: bool = True
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
+@dataclass(frozen=True, kw_only=True)
+class DatasetSpec(Spec):
     """A dataset a plugin can build into a store.
 
     ``build(request)`` creates exactly one :class:`StoreWriter` via ``request.writer_factory(...)``,
     streams segments into it and returns when the writer is closed. ``default_source`` is the folder
-    name under the data directory (``HARNESS_DATA_DIR``) where the official release usually lies;
-    ``synthetic`` datasets need no source and are built on first use; ``default_seed`` is the draw a
-    build without ``--seed`` makes, so two specs over one generator can name two independent cohorts
-    (an evaluation cohort and a model-selection one).
+    name under the data directory (``HARNESS_DATA_DIR``) where the official release usually lies.
+    ``synthetic`` datasets are draws of a generator: they need no source, are built on first use, and
+    two draws with different seeds share no participants (the training-overlap rule relies on it);
+    ``default_seed`` is the draw a build without ``--seed`` makes, so two specs over one generator can
+    name two independent cohorts (an evaluation cohort and a model-selection one). ``default_for`` names
+    the dataset's modality when runs of that modality use it without ``--dataset`` (add ``"any"`` to be
+    the default also for encoders and tasks that take any modality). ``card`` is the path of
+    the dataset card (TOML, shipped as package data) with download URLs and checksums.
     """
 
-    name: str
+    entry_kind: ClassVar[str] = "dataset"
     modality: str
-    description: str
-    build: Callable[[BuildRequest], None]
+    build: Callable[[BuildRequest], None] | str
     labels: tuple[str, ...] = ()
     synthetic: bool = False
+    default_for: tuple[str, ...] = ()
     default_participants: int | None = None
     default_seed: int = 0
     default_source: str | None = None
     card: str | None = None
     license: str = ""
     citation: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def run_build(self, request: BuildRequest) -> None:
+        """Build the store ``request`` describes (resolving a lazy ``build`` target first)."""
+        resolve_target(self.build, f"builder of dataset '{self.name}'")(request)
+
+    def problems(self) -> list[str]:
+        out = super().problems()
+        if not (isinstance(self.modality, str) and MODALITY_PATTERN.match(self.modality)):
+            out.append(f"field 'modality' is {self.modality!r}; use a lowercase name like 'ppg'")
+        if not (callable(self.build) or is_lazy_target(self.build)):
+            out.append("field 'build' must be a callable or a 'package.module:attr' string")
+        for key in ("labels", "default_for"):
+            value = getattr(self, key)
+            if not (isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)):
+                out.append(f"field '{key}' must be a tuple of non-empty strings, got {value!r}")
+        if isinstance(self.default_for, tuple) and set(self.default_for) - {self.modality, ANY_MODALITY}:
+            out.append(f"field 'default_for' may only name the dataset's own modality ({self.modality!r}) "
+                       f"or {ANY_MODALITY!r}")
+        if self.default_participants is not None and not (
+                isinstance(self.default_participants, int) and self.default_participants >= 2):
+            out.append("field 'default_participants' must be an int >= 2 or None")
+        if not isinstance(self.default_seed, int):
+            out.append("field 'default_seed' must be an int")
+        if self.card is not None and not isinstance(self.card, str):
+            out.append("field 'card' must be a path string or None")
+        return out

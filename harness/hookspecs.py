@@ -1,9 +1,10 @@
 """The plugin contract: every hook a plugin package may implement.
 
-Registration hooks hand the plugin a :class:`~harness.registry.Registry` to which it adds named
-entries with metadata (the tox/llm ``register_*`` shape). Each plugin's implementation is called on its
-own, so one failing plugin is reported and skipped instead of taking the others down. Observer hooks
-are told about runs and results; their return values are ignored. Call hooks by keyword only.
+Registration hooks hand the plugin a :class:`~harness.registry.Registry` to which it adds typed specs
+(:mod:`harness.specs`; the tox/llm ``register_*`` shape), each validated as it is added. Each plugin's
+implementation is called on its own, so one failing plugin is reported and skipped instead of taking
+the others down. Observer hooks are told about runs and results; their return values are ignored. Call
+hooks by keyword only.
 """
 
 from __future__ import annotations
@@ -23,45 +24,40 @@ if TYPE_CHECKING:
 
 @hookspec
 def harness_register_encoders(registry: Registry) -> None:
-    """Add encoders: ``registry.add(name, factory, **metadata)``.
+    """Add encoders: ``registry.add(harness.EncoderSpec(name=..., factory=..., ...))``.
 
-    ``factory(*, modality: str, device: str, checkpoint: str | None) -> harness.encoders.Encoder``.
-    Metadata keys the harness reads: ``description``, ``modalities`` (tuple, empty = any),
-    ``kind`` (``"foundation"``, ``"baseline"``, ``"ablation"``), ``training_datasets`` (names of datasets
-    whose recordings the encoder was trained on, used to flag evaluation overlap).
+    ``factory(*, modality: str, device: str, checkpoint: str | None) -> harness.Encoder``; the spec
+    declares modalities, input specs, embedding size, training data, licence and weights (a model card).
     """
 
 
 @hookspec
 def harness_register_augmentations(registry: Registry) -> None:
-    """Add augmentations: ``registry.add(name, factory, **metadata)``.
+    """Add augmentations: ``registry.add(harness.AugmentationSpec(...))``.
 
     ``factory(**params) -> callable(x: Tensor[B, C, T], generator: torch.Generator) -> Tensor``;
-    metadata carries per-modality default probabilities (``defaults={"ppg": {...}, "ecg": {...}}``).
+    ``defaults`` carries per-modality default parameters (``{"ppg": {...}, "ecg": {...}}``).
     """
 
 
 @hookspec
 def harness_register_losses(registry: Registry) -> None:
-    """Add self-supervised losses: ``registry.add(name, factory, **metadata)``.
-
-    ``factory(**params) -> torch.nn.Module`` called as documented by its metadata ``signature``.
-    """
+    """Add self-supervised losses: ``registry.add(harness.LossSpec(..., consumes="pairs"|"embeddings"))``."""
 
 
 @hookspec
 def harness_register_pair_policies(registry: Registry) -> None:
-    """Add positive-pair policies for pretraining (``participant``, ``segment``, ...)."""
+    """Add positive-pair policies for pretraining: ``registry.add(harness.PairPolicySpec(...))``."""
 
 
 @hookspec
 def harness_register_tasks(registry: Registry) -> None:
-    """Add probe tasks: ``registry.add(name, harness.tasks.TaskSpec(...))``."""
+    """Add probe tasks: ``registry.add(harness.TaskSpec(...))``."""
 
 
 @hookspec
 def harness_register_datasets(registry: Registry) -> None:
-    """Add datasets: ``registry.add(name, harness.datasets.DatasetSpec(...))``."""
+    """Add datasets: ``registry.add(harness.DatasetSpec(...))``."""
 
 
 @hookspec

@@ -30,7 +30,6 @@ import pandas as pd
 
 from harness.errors import DataError
 from harness.store import StoreWriter
-from harness.store.schema import MODALITIES
 
 TIME_COLUMNS = ("time", "t", "timestamp", "seconds", "time_s")
 SEX = {"f": 1.0, "female": 1.0, "1": 1.0, "1.0": 1.0, "m": 0.0, "male": 0.0, "0": 0.0, "0.0": 0.0}
@@ -168,8 +167,12 @@ def _csv_frame(record_name: str, path: Path, columns: Sequence[str] | None, deli
 def _import(kind: str, records: dict[str, _Record], read: Callable[[_Record], np.ndarray], labels_csv: Path,
             name: str, out_path: Path, *, modality: str, fs: float | None, units: str | None,
             license: str, citation: str, source: str, warn: Warn) -> Path:
-    if modality not in MODALITIES:
-        raise DataError(f"unknown modality '{modality}'", f"use one of {', '.join(MODALITIES)}")
+    from harness.plugins import known_modalities
+
+    known = known_modalities()
+    if modality not in known:
+        raise DataError(f"no installed plugin declares modality '{modality}'",
+                        f"use one of {', '.join(sorted(known))}, or install a plugin for it")
     if not records:
         raise DataError(f"no {kind} records found in {source}",
                         "point SOURCE_DIR at the folder holding the record files")

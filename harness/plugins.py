@@ -38,6 +38,16 @@ class PluginInfo:
     error: str | None = None
 
 
+def spec_types() -> dict[str, type]:
+    """The spec class each registry takes (one typed contract per plugin kind)."""
+    from harness.datasets import DatasetSpec
+    from harness.specs import AugmentationSpec, EncoderSpec, LossSpec, PairPolicySpec
+    from harness.tasks import TaskSpec
+
+    return {"encoders": EncoderSpec, "augmentations": AugmentationSpec, "losses": LossSpec,
+            "pair_policies": PairPolicySpec, "tasks": TaskSpec, "datasets": DatasetSpec}
+
+
 class PluginHost:
     """The loaded plugins and the registries they filled."""
 
@@ -48,7 +58,7 @@ class PluginHost:
         self.disabled = set(disabled or []) | set(env_list("HARNESS_DISABLE_PLUGINS"))
         self.strict = env_flag("HARNESS_STRICT_PLUGINS") if strict is None else strict
         self._warn = warn or (lambda line: print(f"warning: {line}", file=sys.stderr))
-        self.registries: dict[str, Registry] = {k: Registry(k) for k in hookspecs.REGISTRATION_HOOKS}
+        self.registries: dict[str, Registry] = {k: Registry(k, spec_types()[k]) for k in hookspecs.REGISTRATION_HOOKS}
         self.plugins: dict[str, PluginInfo] = {}
 
     # -- loading ---------------------------------------------------------------------------------
@@ -161,6 +171,17 @@ def get_host(*, disabled: list[str] | None = None, strict: bool | None = None,
     if _HOST is None or reload or disabled is not None or strict is not None:
         _HOST = PluginHost(disabled=disabled, strict=strict).load_entry_points()
     return _HOST
+
+
+def known_modalities(host: PluginHost | None = None) -> set[str]:
+    """Every modality a registered dataset, encoder, task or augmentation declares: plugins add modalities."""
+    host = host or get_host()
+    found: set[str] = set()
+    for kind in ("datasets", "encoders", "tasks", "augmentations"):
+        for entry in host.registries[kind].entries():
+            spec = entry.spec
+            found |= {spec.modality} if hasattr(spec, "modality") else set(getattr(spec, "modalities", ()))
+    return found
 
 
 def reset_host() -> None:

@@ -1,54 +1,54 @@
 """Named entries (encoders, tasks, ...) with metadata, provider and lazy loading.
 
-Shaped after lm-evaluation-harness's registry: a target may be an object or a lazy
-``"module:attr"`` string, duplicate names fail naming both providers, and unknown names fail with
-"did you mean".
+Shaped after lm-evaluation-harness's registry: each entry is a typed spec (:mod:`harness.specs`) checked
+when it is added, a factory may be an object or a lazy ``"module:attr"`` string, duplicate names fail
+naming both providers, and unknown names fail with "did you mean".
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import PluginError, UsageError
+from harness.specs import SpecError, resolve_target
 
 
 @dataclass
 class Entry:
-    """One registered thing: its name, what provides it, and how to get it."""
+    """One registered spec and the plugin that provided it."""
 
     kind: str
-    name: str
-    target: Any
+    spec: Any
     provider: str
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    _resolved: Any = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.name)
 
     def load(self) -> Any:
-        """Resolve a lazy ``"module:attr"`` target once; return the object."""
-        if isinstance(self.target, str) and ":" in self.target:
-            module_name, _, attr = self.target.partition(":")
+        """The spec's factory (a lazy ``"module:attr"`` string resolved once), or the spec itself for data kinds."""
+        if not hasattr(self.spec, "factory"):
+            return self.spec
+        if self._resolved is None:
             try:
-                obj: Any = importlib.import_module(module_name)
-                for part in attr.split("."):
-                    obj = getattr(obj, part)
-            except Exception as exc:
-                raise PluginError(
-                    f"{self.kind[:-1]} '{self.name}' from plugin '{self.provider}' cannot be loaded "
-                    f"({type(exc).__name__}: {exc})", f"fix or disable the plugin '{self.provider}'"
-                ) from exc
-            self.target = obj
-        return self.target
+                self._resolved = resolve_target(self.spec.factory)
+            except PluginError as exc:
+                raise PluginError(f"{self.kind[:-1]} '{self.name}' from plugin '{self.provider}' cannot be loaded "
+                                  f"({exc.problem})", f"fix or disable the plugin '{self.provider}'") from exc
+        return self._resolved
 
 
 class Registry:
-    """The entries of one kind. Plugins call :meth:`add`; the harness calls :meth:`get`."""
+    """The entries of one kind. Plugins call :meth:`add` with a spec; the harness calls :meth:`get`."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, spec_type: type | None = None) -> None:
         self.kind = kind
+        self.spec_type = spec_type
         self._entries: dict[str, Entry] = {}
         self._provider = "<unknown>"
 
@@ -61,19 +61,27 @@ class Registry:
         finally:
             self._provider = previous
 
-    def add(self, name: str, target: Any, **metadata: Any) -> Entry:
-        """Register ``target`` under ``name``; a second provider of the same name is an error."""
+    def add(self, spec: Any) -> Entry:
+        """Register a spec; it is validated now, and a second provider of the same name is an error."""
+        noun = self.kind[:-1].replace("_", " ")
+        if self.spec_type is not None and not isinstance(spec, self.spec_type):
+            raise SpecError(f"plugin '{self._provider}' registered a {type(spec).__name__} as a {noun}",
+                            f"register a harness.{self.spec_type.__name__}")
+        name = getattr(spec, "name", None)
         if not isinstance(name, str) or not name.strip():
-            raise PluginError(f"plugin '{self._provider}' registered a {self.kind[:-1]} with an empty name",
-                              "give every entry a non-empty name")
+            raise SpecError(f"plugin '{self._provider}' registered a {noun} with an empty name",
+                            "give every entry a non-empty name")
+        validate = getattr(spec, "validate", None)
+        if callable(validate):
+            validate()
         if name in self._entries:
             other = self._entries[name].provider
             raise PluginError(
-                f"{self.kind[:-1]} '{name}' is registered twice: by plugin '{other}' and by plugin "
+                f"{noun} '{name}' is registered twice: by plugin '{other}' and by plugin "
                 f"'{self._provider}'",
                 f"rename one, or disable one with --disable-plugin {self._provider}",
             )
-        entry = Entry(self.kind, name, target, self._provider, dict(metadata))
+        entry = Entry(self.kind, spec, self._provider)
         self._entries[name] = entry
         return entry
 
@@ -86,6 +94,9 @@ class Registry:
             return self._entries[name]
         except KeyError:
             raise UsageError(self.unknown_message(name), f"see `harness list {self.kind}`") from None
+
+    def spec(self, name: str) -> Any:
+        return self.get(name).spec
 
     def load(self, name: str) -> Any:
         return self.get(name).load()

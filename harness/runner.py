@@ -21,10 +21,9 @@ from harness.plugins import PluginHost, get_host
 from harness.probe import ProbeConfig, check_targets, participant_means, run_probe
 from harness.provenance import device_info, git_commit, package_versions, plugin_versions, resolve_device
 from harness.results import SCHEMA_VERSION, write_result
+from harness.specs import EncoderSpec
 from harness.store import SignalStore
 from harness.tasks import TaskSpec
-
-DEFAULT_MODALITY = "ppg"
 
 
 @dataclass
@@ -46,8 +45,8 @@ class RunConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _modality_of(entry_meta: dict[str, Any], task: TaskSpec | None) -> str | None:
-    mods = tuple(entry_meta.get("modalities") or ())
+def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:
+    mods = spec.modalities
     if len(mods) == 1:
         return mods[0]
     if task is not None and len(task.modalities) == 1:
@@ -99,9 +98,12 @@ def check_finite(store: SignalStore, raw: np.ndarray, n_valid: np.ndarray, offse
 
 
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
-                progress: bool = True, device: str = "cpu",
-                dtype: str = "float32") -> tuple[np.ndarray, dict[str, Any], bool, float]:
-    """Per-segment embeddings of the whole store (streamed block by block, cached)."""
+                progress: bool = True, device: str = "cpu", dtype: str = "float32",
+                input_labels: tuple[str, ...] = ()) -> tuple[np.ndarray, dict[str, Any], bool, float]:
+    """Per-segment embeddings of the whole store (streamed block by block, cached).
+
+    Only the participant labels the encoder's spec declares as ``input_labels`` reach ``Batch.labels``.
+    """
     probe_policy = adaptation_policy(store.fs, encoder.input_spec, channels=len(store.channel_names),
                                      channel_names=store.channel_names)
     key = cache_key({"encoder": encoder.name, "encoder_revision": encoder.revision,
@@ -110,7 +112,8 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
     labels = store.participants
     pid_all = store.participant_ids
     n_valid_all = store.n_valid
-    label_rows = {name: labels[name].reindex(pid_all).to_numpy() for name in labels.columns}
+    label_rows = {name: labels[name].reindex(pid_all).to_numpy() for name in labels.columns
+                  if name in input_labels}
 
     check_lengths(store, n_valid_all)
 
@@ -190,11 +193,10 @@ class Runner:
     def _tasks(self) -> list[TaskSpec]:
         return [self.host.tasks.load(name) for name in self.config.tasks]
 
-    def _dataset_for(self, encoder_meta: dict[str, Any], tasks: list[TaskSpec]) -> str:
+    def _dataset_for(self, spec: EncoderSpec, tasks: list[TaskSpec]) -> str:
         if self.config.dataset:
             return self.config.dataset
-        modality = _modality_of(encoder_meta, tasks[0] if tasks else None) or DEFAULT_MODALITY
-        return default_dataset(modality)
+        return default_dataset(_modality_of(spec, tasks[0] if tasks else None))
 
     def run(self) -> list[dict[str, Any]]:
         tasks = self._tasks()
@@ -204,7 +206,7 @@ class Runner:
         self.host.notify("harness_run_start", run=info)
         results: list[dict[str, Any]] = []
         for entry in entries:
-            store = open_dataset(self._dataset_for(entry.metadata, tasks), progress=self.config.progress)
+            store = open_dataset(self._dataset_for(entry.spec, tasks), progress=self.config.progress)
             runnable = self._runnable_tasks(entry, tasks, store)
             if not runnable:
                 continue
@@ -213,13 +215,13 @@ class Runner:
         return results
 
     def _runnable_tasks(self, entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
-        mods = tuple(entry.metadata.get("modalities") or ())
+        mods = entry.spec.modalities
         if mods and store.modality not in mods:
             if self.config.skip_unsuitable:
                 return []
             raise UsageError(f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is "
                              f"{store.modality}", "choose a dataset of that modality")
-        needs = tuple(entry.metadata.get("requires_any_label", ()))
+        needs = entry.spec.requires_any_label
         if needs and not set(needs) & set(store.labels):
             if self.config.skip_unsuitable:
                 return []
@@ -228,9 +230,8 @@ class Runner:
                              "choose a dataset with those labels")
         keep = []
         for task in tasks:
-            excluded = tuple(entry.metadata.get("excluded_labels", ()))
             problem = None
-            if task.label in excluded:
+            if task.label in entry.spec.input_labels:
                 problem = UsageError(f"encoder '{entry.name}' uses label '{task.label}' as input, so it cannot "
                                      f"be scored on task '{task.name}'", "choose another task")
             else:
@@ -259,7 +260,7 @@ class Runner:
         load_s = time.perf_counter() - t0
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
-            device=self.device, dtype=self.config.dtype)
+            device=self.device, dtype=self.config.dtype, input_labels=entry.spec.input_labels)
         ids, features = participant_means(embeddings, store.participant_ids)
         overlap, overlap_detail = training_overlap(encoder, store)
         out = []
@@ -274,7 +275,7 @@ class Runner:
             result = {
                 "schema_version": SCHEMA_VERSION,
                 "encoder": {"name": encoder.name, "revision": encoder.revision, "provider": entry.provider,
-                            "kind": entry.metadata.get("kind"), "embedding_dim": encoder.embedding_dim,
+                            "kind": entry.spec.kind, "embedding_dim": encoder.embedding_dim,
                             "checkpoint": self.config.checkpoint, "config": encoder.describe(),
                             "training_datasets": list(encoder.training_datasets or ())},
                 "task": {**task.to_dict(), "modalities": list(task.modalities),

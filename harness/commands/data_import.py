@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.store.schema import MODALITIES
-
 
 def register(data_subparsers: argparse._SubParsersAction) -> None:
     p = data_subparsers.add_parser("import", help="import your own recordings (WFDB or CSV) into a store")
@@ -18,8 +16,8 @@ def register(data_subparsers: argparse._SubParsersAction) -> None:
         q.add_argument("--labels", type=Path, required=True,
                        help="labels.csv: record, optional participant_id/t_start, label columns")
         q.add_argument("--name", required=True, help="dataset name (store goes to HARNESS_HOME/stores/NAME)")
-        q.add_argument("--modality", choices=MODALITIES, default=default_modality,
-                       required=default_modality is None)
+        q.add_argument("--modality", default=default_modality, required=default_modality is None,
+                       help="a modality some installed plugin declares (ppg, ecg, ...)")
         q.add_argument("--output", type=Path, help="store path (default HARNESS_HOME/stores/NAME)")
         q.add_argument("--units", help="physical units of the samples")
         q.add_argument("--license", default="user-supplied", help="license recorded in the store")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("pretrain", help="pretrain an encoder (e.g. ahms-ppg) on signal stores",
+    p = sub.add_parser("pretrain", help="pretrain an encoder that declares a recipe on signal stores",
                        description="Self-supervised pretraining with the encoder's recipe (pairs, "
                                    "augmentations, losses); writes a resumable safetensors checkpoint and "
                                    "an exported encoder.")
-    p.add_argument("--encoder", required=True, help="encoder with a pretraining recipe, e.g. ahms-ppg")
+    p.add_argument("--encoder", required=True, help="an encoder whose spec declares a pretraining recipe")
     p.add_argument("--dataset", action="append", required=True,
                    help="dataset name or store path (repeatable: stores of one modality are mixed)")
     p.add_argument("--steps", type=int, default=1000)
@@ -35,15 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (spawned)")
     p.add_argument("--crop-seconds", type=float, default=None,
                    help="train on random crops of this many seconds (CPU budget; evaluation uses full windows)")
-    p.add_argument("--pair-policy", default=None, help="participant or segment (default: the recipe's)")
-    p.add_argument("--no-koleo", action="store_true", help="drop the KoLeo regulariser")
-    p.add_argument("--config", dest="model_config", default=None,
-                   help="model config: 'small' for the CPU-friendly variant, or a config name")
+    p.add_argument("--pair-policy", default=None,
+                   help="a registered pair policy (default: the recipe's; `harness list pair-policies`)")
+    p.add_argument("--drop-loss", action="append", default=[], metavar="NAME",
+                   help="leave one of the recipe's losses out (repeatable; an ablation)")
+    p.add_argument("--model-config", "--config", dest="model_config", default=None, metavar="NAME",
+                   help="one of the recipe's model configs (e.g. 'small'; default: the recipe's default)")
     p.add_argument("--buffer-chunks", type=int, default=None, help="chunks per shuffle buffer")
     p.add_argument("--holdout-fraction", type=float, default=0.1,
                    help="participants held out (by id hash) for the effective-rank check")
     p.add_argument("--export", type=Path, default=None,
-                   help="also write the encoder-only float16 weights here (e.g. weights/ahms-ppg.safetensors)")
+                   help="also write the encoder-only float16 weights here (e.g. weights/NAME.safetensors)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=handle)
 
@@ -70,7 +72,7 @@ def handle(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         lr_decay_steps=_steps_list(args.lr_decay_steps), momentum=args.momentum, seed=args.seed,
         device=args.device, amp=args.amp, checkpoint_every=args.checkpoint_every, workers=args.workers,
-        pair_policy=args.pair_policy, koleo=not args.no_koleo, model_config=args.model_config,
+        pair_policy=args.pair_policy, drop_losses=list(args.drop_loss), model_config=args.model_config,
         buffer_chunks=args.buffer_chunks, holdout_fraction=args.holdout_fraction, progress=not args.quiet,
         crop_seconds=args.crop_seconds,
     )

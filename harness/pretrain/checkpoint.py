@@ -220,7 +220,10 @@ def export_encoder(checkpoint_dir: str | Path, out_path: str | Path, *, which: s
         "training_datasets": [d.get("name") for d in meta.get("data", [])],
         "data": meta.get("data"), "step": meta.get("step"), "seed": meta.get("config", {}).get("seed"),
         "effective_rank": meta.get("metrics", {}).get("effective_rank"),
-        "state_sha256": state_sha256(cast), "source_checkpoint": str(Path(checkpoint_dir)),
+        "state_sha256": state_sha256(cast), "file_sha256": hashlib.sha256(data).hexdigest(),
+        "parameters": int(sum(v.numel() for k, v in cast.items()
+                              if v.is_floating_point() and not k.endswith(("running_mean", "running_var")))),
+        "source_checkpoint": str(Path(checkpoint_dir)),
         "git_commit": meta.get("git_commit"), "versions": meta.get("versions"),
         "training": {k: meta.get(k) for k in ("config", "world_size", "device", "amp", "wall_time_s",
                                               "lr_milestones", "loader")},

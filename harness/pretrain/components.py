@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +51,7 @@ def build_augmentations(recipe: Recipe, host: Any) -> Cascade:
     transforms, spec = [], []
     for name, params in recipe.augmentations:
         entry = host.augmentations.get(name)
-        merged = {**dict(entry.metadata.get("defaults", {}).get(modality, {})), **params}
+        merged = {**dict(entry.spec.defaults.get(modality, {})), **params}
         transforms.append(entry.load()(**merged))
         spec.append([name, merged])
     return Cascade(transforms, spec)
@@ -67,20 +66,10 @@ def build_pair_policy(recipe: Recipe, host: Any) -> Any:
     return policy
 
 
-def _loss_kind(module: nn.Module, signature: str | None) -> str:
-    sig = (signature or "").replace(" ", "")
-    if sig.startswith("pairs") or "s1," in sig:
-        return "pairs"
-    if sig.startswith("embeddings") or "(z)" in sig:
-        return "embeddings"
-    params = [p for p in inspect.signature(module.forward).parameters.values()
-              if p.default is inspect.Parameter.empty]
-    return "embeddings" if len(params) == 1 else "pairs"
-
-
 @dataclass
 class Objective:
-    """Sum of loss plugins: ``pairs`` losses see both views, ``embeddings`` losses each view (averaged)."""
+    """Sum of loss plugins, each called as its spec's ``consumes`` declares: ``pairs`` losses see both
+    views' student and teacher projections, ``embeddings`` losses each view's student projections (averaged)."""
 
     losses: dict[str, tuple[nn.Module, str]]
 
@@ -104,9 +93,8 @@ def build_objective(recipe: Recipe, host: Any) -> Objective:
     losses = {}
     for name, params in recipe.losses.items():
         entry = host.losses.get(name)
-        merged = {**dict(entry.metadata.get("defaults", {})), **params}
-        module = entry.load()(**merged)
-        losses[name] = (module, _loss_kind(module, entry.metadata.get("signature")))
+        merged = {**dict(entry.spec.defaults), **params}
+        losses[name] = (entry.load()(**merged), entry.spec.consumes)
     return Objective(losses)
 
 

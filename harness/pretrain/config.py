@@ -1,40 +1,23 @@
-"""What a pretraining run is: the user's settings plus the encoder's recipe.
+"""What a pretraining run is: the user's settings plus the encoder's declared recipe.
 
-An encoder opts into ``harness pretrain`` by putting a ``pretrain`` mapping in its registry metadata.
-The core reads only this mapping (it imports no model package itself)::
-
-    registry.add("ahms-ppg", factory, ..., pretrain={
-        "model": "package.module:build_fn",   # build_fn(config) -> nn.Module with .encoder, .embed(x)
-                                              #   -> (B, D) and forward(x) -> (B, P) projections;
-                                              #   config is a name or a dict; the model exposes
-                                              #   .config.to_dict() (recorded in checkpoints)
-        "config": "ahms-ppg",                 # default model config name ("--config small" appends "-small")
-        "pair_policy": "participant",         # pair-policy registry name
-        "losses": {"infonce": {"temperature": 0.04}, "koleo": {"weight": 0.1}},   # loss registry names
-        "augmentations": [["cut-out", {"p": 0.4}], ...],   # augmentation registry names, applied in
-                                              #   order; params default to the entry's defaults[modality]
-        "input_spec": {...},                  # harness.encoders.InputSpec fields
-        "momentum": 0.99, "lr": 1e-3, "weight_decay": 1e-5,   # optional defaults
-    })
-
-Loss entries are called by their registry metadata ``signature``: ``"pairs"`` ->
-``loss(s1, s2, t1, t2, participant_ids)`` (student/teacher projections of the two views),
-``"embeddings"`` -> ``loss(z)`` on each view's student projections (averaged over the views).
-The metadata may also be a free-form signature string (``"forward(s1, s2, t1, t2, ...)"``,
-``"forward(z)"``), which is recognised too.
-Without ``signature`` the call is inferred from the number of ``forward`` arguments (5 or 1).
+An encoder opts into ``harness pretrain`` by giving its :class:`harness.EncoderSpec` a ``recipe``
+(:class:`harness.RecipeSpec`): the model builder, its named model configs, the pair policy, the losses
+and the augmentation cascade, each named by its registry entry. The core reads only that spec and
+imports no model package itself. The user's options override the recipe generically:
+``--model-config NAME`` picks one of the recipe's ``model_configs``, ``--drop-loss NAME`` removes one of
+its losses (an ablation), ``--pair-policy NAME`` swaps the pair policy. How each loss is called is
+declared by its :class:`harness.LossSpec` (``consumes``), never guessed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from harness.encoders import InputSpec
 from harness.errors import UsageError
-
-RECIPE_KEYS = ("model", "config", "pair_policy", "losses", "augmentations", "input_spec")
+from harness.specs import EncoderSpec, RecipeSpec
 
 
 @dataclass
@@ -57,8 +40,8 @@ class PretrainConfig:
     checkpoint_every: int = 500
     workers: int = 0
     pair_policy: str | None = None
-    koleo: bool = True
-    model_config: str | None = None           # a model config name, or "small"
+    drop_losses: list[str] = field(default_factory=list)   # recipe losses to leave out (ablations)
+    model_config: str | None = None           # one of the recipe's model_configs (None: "default")
     buffer_chunks: int | None = None          # chunks in the shuffle buffer (default: 2 batches' worth)
     holdout_fraction: float = 0.1
     rank_segments: int = 1024                 # held-out segments embedded for the effective rank
@@ -81,6 +64,8 @@ class PretrainConfig:
             raise UsageError(f"unknown amp mode '{self.amp}'", "use auto, bf16, fp16 or off")
         if self.crop_seconds is not None and self.crop_seconds <= 0:
             raise UsageError(f"--crop-seconds {self.crop_seconds} is not positive", "pass e.g. --crop-seconds 15")
+        if isinstance(self.drop_losses, str):
+            self.drop_losses = [self.drop_losses]
         if not self.datasets:
             raise UsageError("no --dataset given", "pass --dataset NAME_OR_PATH (repeatable)")
         self.datasets = [str(d) for d in self.datasets]
@@ -113,7 +98,6 @@ class Recipe:
     momentum: float = 0.99
     lr: float = 1e-3
     weight_decay: float = 1e-5
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,67 +109,27 @@ class Recipe:
         }
 
 
-def _augmentation_list(value: Any) -> list[tuple[str, dict[str, Any]]]:
-    if value is None:
-        return []
-    if isinstance(value, Mapping):
-        return [(str(k), dict(v or {})) for k, v in value.items()]
-    out: list[tuple[str, dict[str, Any]]] = []
-    for item in value:
-        if isinstance(item, str):
-            out.append((item, {}))
-        elif isinstance(item, Mapping):
-            out.append((str(item["name"]), dict(item.get("params", {}))))
-        else:
-            name, params = item
-            out.append((str(name), dict(params or {})))
-    return out
-
-
-def input_spec_from(value: InputSpec | Mapping[str, Any]) -> InputSpec:
-    if isinstance(value, InputSpec):
-        return value
-    known = {f.name for f in fields(InputSpec)}
-    return InputSpec(**{k: v for k, v in value.items() if k in known})
-
-
-def resolve_recipe(encoder: str, metadata: Mapping[str, Any], config: PretrainConfig) -> Recipe:
-    """Merge an encoder's ``pretrain`` metadata with the user's overrides; fail clearly when absent."""
-    recipe = metadata.get("pretrain")
-    if not isinstance(recipe, Mapping):
+def resolve_recipe(encoder: str, spec: EncoderSpec, config: PretrainConfig) -> Recipe:
+    """The encoder's declared recipe with the user's overrides applied; fail clearly when there is none."""
+    recipe = spec.recipe
+    if not isinstance(recipe, RecipeSpec):
         raise UsageError(f"encoder '{encoder}' declares no pretraining recipe",
-                         "pick an encoder listed with a recipe, e.g. ahms-ppg or ahms-ecg")
-    missing = [k for k in RECIPE_KEYS if k not in recipe]
-    if missing:
-        raise UsageError(f"encoder '{encoder}' has an incomplete pretraining recipe (missing {missing})",
-                         "fix the plugin's registry metadata")
-    model_config: str | dict[str, Any] = recipe["config"]
-    if config.model_config:
-        if config.model_config == "small":
-            if not isinstance(model_config, str):
-                raise UsageError("--config small needs a named default config",
-                                 "pass a full config name instead")
-            model_config = f"{model_config}-small"
-        else:
-            model_config = config.model_config
-    losses = {str(k): dict(v or {}) for k, v in dict(recipe["losses"]).items()}
-    if not config.koleo:
-        losses.pop("koleo", None)
+                         "pick an encoder whose spec has a recipe (`harness list encoders` marks them)")
+    losses = {str(k): dict(v) for k, v in recipe.losses.items()}
+    unknown = sorted(set(config.drop_losses) - set(losses))
+    if unknown:
+        raise UsageError(f"--drop-loss {unknown[0]}: the recipe of '{encoder}' has no such loss",
+                         f"drop one of: {', '.join(losses)}")
+    for name in config.drop_losses:
+        losses.pop(name)
+    if not losses:
+        raise UsageError(f"--drop-loss leaves the recipe of '{encoder}' without a loss", "keep at least one loss")
     return Recipe(
-        encoder=encoder, model=str(recipe["model"]),
-        model_config=model_config if isinstance(model_config, str) else dict(model_config),
-        pair_policy=config.pair_policy or str(recipe["pair_policy"]), losses=losses,
-        augmentations=_augmentation_list(recipe["augmentations"]),
-        input_spec=input_spec_from(recipe["input_spec"]),
-        momentum=float(config.momentum if config.momentum is not None else recipe.get("momentum", 0.99)),
-        lr=float(config.lr if config.lr is not None else recipe.get("lr", 1e-3)),
-        weight_decay=float(config.weight_decay if config.weight_decay is not None
-                           else recipe.get("weight_decay", 1e-5)),
-        extra={k: v for k, v in recipe.items() if k not in (*RECIPE_KEYS, "momentum", "lr", "weight_decay")},
+        encoder=encoder, model=recipe.to_dict()["model"], model_config=recipe.model_config(config.model_config),
+        pair_policy=config.pair_policy or recipe.pair_policy, losses=losses,
+        augmentations=[(str(name), dict(params)) for name, params in recipe.augmentations],
+        input_spec=recipe.input_spec,
+        momentum=float(config.momentum if config.momentum is not None else recipe.momentum),
+        lr=float(config.lr if config.lr is not None else recipe.lr),
+        weight_decay=float(config.weight_decay if config.weight_decay is not None else recipe.weight_decay),
     )
-
-
-def as_list(values: Sequence[str] | str | None) -> list[str]:
-    if values is None:
-        return []
-    return [values] if isinstance(values, str) else list(values)

@@ -116,7 +116,7 @@ class Trainer:
             host = get_host()
         self.host = host
         entry = host.encoders.get(config.encoder)
-        self.recipe: Recipe = resolve_recipe(config.encoder, entry.metadata, config)
+        self.recipe: Recipe = resolve_recipe(config.encoder, entry.spec, config)
         self.info = dist_util.from_env()
         if config.batch_size % self.info.world_size:
             raise UsageError(f"--batch-size {config.batch_size} does not split over {self.info.world_size} ranks",

@@ -16,9 +16,9 @@ from harness.errors import DataError
 from harness.store.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
-    MODALITIES,
     REQUIRED_ATTRS,
     SEGMENT_ARRAYS,
+    modality_problem,
     quiet_zarr_warnings,
 )
 
@@ -51,8 +51,9 @@ def schema_problems(group: zarr.Group) -> list[str]:
     if version != FORMAT_VERSION:
         problems.append(f"format version {version!r} is not supported (this harness reads {FORMAT_VERSION})")
     problems += [f"attribute '{name}' is missing" for name in REQUIRED_ATTRS if name not in attrs]
-    if attrs.get("modality") not in MODALITIES:
-        problems.append(f"modality {attrs.get('modality')!r} is not one of {MODALITIES}")
+    modality = modality_problem(attrs.get("modality"))
+    if modality:
+        problems.append(modality)
     members = set(group.array_keys())
     for name in (*SEGMENT_ARRAYS, "participant"):
         if name not in members:

@@ -22,27 +22,17 @@ from __future__ import annotations
 
 import warnings
 
+from harness.modality import MODALITY_PATTERN, modality_problem
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODALITY_PATTERN", "REQUIRED_ATTRS", "SEGMENT_ARRAYS",
+           "modality_problem", "quiet_zarr_warnings"]
+
 FORMAT_NAME = "biosignal-harness-store"
 FORMAT_VERSION = 1
 
 SEGMENT_ARRAYS = ("signal", "n_samples", "participant_id", "t_start")
 REQUIRED_ATTRS = ("format", "format_version", "dataset", "modality", "fs", "units", "channel_names",
                   "source", "license", "revision", "labels")
-MODALITIES = ("ppg", "ecg")
-
-# Conventions for common labels, so tasks work across datasets.
-LABEL_CONVENTIONS = {
-    "age": "years",
-    "sex": "1 = female, 0 = male",
-    "bmi": "kg/m^2",
-    "height": "cm",
-    "weight": "kg",
-    "hypertension": "0/1",
-    "diabetes": "0/1",
-    "af": "0/1 atrial fibrillation",
-}
-
-
 def quiet_zarr_warnings() -> None:
     """Fixed-length strings have no finished zarr v3 spec yet; the warning says nothing actionable."""
     warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")

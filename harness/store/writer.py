@@ -27,7 +27,7 @@ from harness.errors import DataError
 from harness.remote import is_url
 from harness.remote import publish_dir as publish_remote
 from harness.settings import staging_dir
-from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, MODALITIES, quiet_zarr_warnings
+from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, modality_problem, quiet_zarr_warnings
 
 ID_WIDTH = 32
 
@@ -49,8 +49,9 @@ class StoreWriter:
                  license: str, citation: str = "", chunk_segments: int = 32,
                  shard_segments: int = 512, build: Mapping[str, Any] | None = None,
                  extra_attrs: Mapping[str, Any] | None = None) -> None:
-        if modality not in MODALITIES:
-            raise DataError(f"unknown modality '{modality}'", f"use one of {', '.join(MODALITIES)}")
+        problem = modality_problem(modality)
+        if problem:
+            raise DataError(problem, "name the modality in lowercase, e.g. ppg, ecg or acc")
         self.remote = is_url(path)
         self.path: Path | str = str(path).rstrip("/") if self.remote else Path(path)
         self.channels = len(channel_names)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import hookimpl
+from harness import AugmentationSpec, LossSpec, PairPolicySpec, hookimpl
 
 __version__ = "0.1.0"
 
@@ -51,11 +51,11 @@ LOSS_DEFAULTS: dict[str, dict[str, Any]] = {
     "koleo": {"weight": 0.1, "eps": 1e-8},
 }
 
+# name -> (factory, what the trainer passes it, description)
 LOSSES: dict[str, tuple[str, str, str]] = {
-    "infonce": ("harness_ahms.losses:InfoNCE",
-                "forward(s1, s2, t1, t2, participant_ids=None) -> scalar",
+    "infonce": ("harness_ahms.losses:InfoNCE", "pairs",
                 "Symmetric NT-Xent, student vs cross-view teacher; same-participant negatives masked."),
-    "koleo": ("harness_ahms.losses:KoLeo", "forward(z) -> scalar (already multiplied by weight)",
+    "koleo": ("harness_ahms.losses:KoLeo", "embeddings",
               "KoLeo spreading regulariser: -mean log nearest-neighbour distance, times weight."),
 }
 
@@ -71,21 +71,20 @@ PAIR_POLICIES: dict[str, tuple[str, str]] = {
 def harness_register_augmentations(registry):
     for name, (target, description) in AUGMENTATIONS.items():
         defaults = {mod: dict(cfg[name]) for mod, cfg in AUGMENTATION_DEFAULTS.items() if name in cfg}
-        registry.add(name, target, description=description, defaults=defaults,
-                     modalities=tuple(defaults))
+        registry.add(AugmentationSpec(name=name, factory=target, description=description, defaults=defaults))
 
 
 @hookimpl
 def harness_register_losses(registry):
-    for name, (target, signature, description) in LOSSES.items():
-        registry.add(name, target, description=description, signature=signature,
-                     defaults=dict(LOSS_DEFAULTS[name]))
+    for name, (target, consumes, description) in LOSSES.items():
+        registry.add(LossSpec(name=name, factory=target, consumes=consumes, description=description,
+                              defaults=dict(LOSS_DEFAULTS[name])))
 
 
 @hookimpl
 def harness_register_pair_policies(registry):
     for name, (target, description) in PAIR_POLICIES.items():
-        registry.add(name, target, description=description)
+        registry.add(PairPolicySpec(name=name, factory=target, description=description))
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from harness.errors import UsageError
+from harness import UsageError
 from harness_ahms import AUGMENTATION_DEFAULTS
 
 DEFAULTS: dict[str, dict[str, dict[str, Any]]] = AUGMENTATION_DEFAULTS

@@ -17,13 +17,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.encoders import Batch, InputSpec
-from harness.errors import DataError, UsageError
+from harness import Batch, DataError, EncoderSpec, InputSpec, RecipeSpec, UsageError
 from harness_ahms import AUGMENTATION_DEFAULTS, LOSS_DEFAULTS
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MODEL_BUILDER = "harness_ahms.model:build_ssl_model"
 RANDOM_INIT_SEED = 0
+EMBEDDING_DIM = 256
+WEIGHTS_LICENSE = "Apache-2.0"
+CITATION = ("Abbaspourazad et al., Large-scale Training of Foundation Models for Wearable Biosignals, "
+            "ICLR 2024 (method; these weights are this project's own)")
 
 INPUT_SPECS: dict[str, InputSpec] = {
     "ppg": InputSpec(modality="ppg", channels=4, fs=64.0, window_s=60.0, normalise="zscore"),
@@ -46,16 +49,17 @@ VARIANTS: dict[str, tuple[str, str, bool, str, str]] = {
 }
 
 
-def recipe_for(modality: str, pair_policy: str, koleo: bool) -> dict[str, Any]:
-    """The ``pretrain`` registry metadata for one variant (plain data: no torch import)."""
+def recipe_for(modality: str, pair_policy: str, koleo: bool) -> RecipeSpec:
+    """The pretraining recipe of one variant (plain data: no torch import)."""
     losses: dict[str, dict[str, Any]] = {"infonce": dict(LOSS_DEFAULTS["infonce"])}
     if koleo:
         losses["koleo"] = dict(LOSS_DEFAULTS["koleo"])
-    return {
-        "model": MODEL_BUILDER, "config": f"ahms-{modality}", "pair_policy": pair_policy, "losses": losses,
-        "augmentations": [[name, dict(params)] for name, params in AUGMENTATION_DEFAULTS[modality].items()],
-        "input_spec": INPUT_SPECS[modality].to_dict(), "momentum": 0.99, "lr": 1e-3, "weight_decay": 1e-5,
-    }
+    return RecipeSpec(
+        model=MODEL_BUILDER, model_configs={"default": f"ahms-{modality}", "small": f"ahms-{modality}-small"},
+        pair_policy=pair_policy, losses=losses,
+        augmentations=tuple((name, dict(params)) for name, params in AUGMENTATION_DEFAULTS[modality].items()),
+        input_spec=INPUT_SPECS[modality], momentum=0.99, lr=1e-3, weight_decay=1e-5,
+    )
 
 
 def _sha256_file(path: Path) -> str:
@@ -167,7 +171,7 @@ def _config_from(arch: Any, default_name: str) -> Any:
 
 def load_weights(name: str, path: str | Path, modality: str) -> tuple[Any, str, tuple[str, ...], dict[str, Any]]:
     """Load an encoder from a checkpoint folder, an output folder, or a safetensors file (+ sidecar)."""
-    from harness.pretrain.checkpoint import (
+    from harness import (
         CHECKPOINT_FORMAT,
         is_checkpoint,
         load_checkpoint,
@@ -223,6 +227,10 @@ def _make_factory(name: str, modality: str):
                             f"pretrain with `harness pretrain --encoder {name} --dataset ...` and pass "
                             "--checkpoint OUT/checkpoint")
         model, revision, datasets, source = load_weights(name, path, modality)
+        recorded = None if checkpoint else _sidecar(name).get("file_sha256")
+        if recorded and recorded != revision:
+            raise DataError(f"shipped weights {path} do not match the sha256 their sidecar records "
+                            "(damaged or replaced file)", "reinstall biosignal-harness or re-export the weights")
         return AHMSEncoder(name, model, input_spec=INPUT_SPECS[modality], revision=revision, device=device,
                            training_datasets=datasets, source=source)
 
@@ -234,7 +242,7 @@ def random_init(*, modality: str, device: str = "cpu", checkpoint: str | None = 
     """The AHMS architecture with untrained weights from a fixed seed (``checkpoint`` is ignored)."""
     import torch
 
-    from harness.pretrain.checkpoint import state_sha256
+    from harness import state_sha256
     from harness_ahms.model import build_ssl_model
 
     if modality not in INPUT_SPECS:
@@ -251,26 +259,35 @@ def random_init(*, modality: str, device: str = "cpu", checkpoint: str | None = 
                        source={"init": "random", "seed": RANDOM_INIT_SEED, "config": f"ahms-{modality}"})
 
 
-def _shipped_datasets(name: str) -> tuple[str, ...]:
-    sidecar = WEIGHTS_DIR / f"{name}.json"
-    if not sidecar.is_file():
-        return ()
+def _sidecar(name: str) -> dict[str, Any]:
+    """The shipped weights' JSON sidecar (empty when the weights are not shipped or it is unreadable)."""
     try:
-        return tuple(json.loads(sidecar.read_text()).get("training_datasets") or ())
-    except (OSError, json.JSONDecodeError):
-        return ()
+        return dict(json.loads((WEIGHTS_DIR / f"{name}.json").read_text()))
+    except (OSError, json.JSONDecodeError, TypeError, ValueError):
+        return {}
+
+
+def _spec(name: str, modality: str, policy: str, koleo: bool, kind: str, description: str) -> EncoderSpec:
+    card = _sidecar(name)
+    shipped = (WEIGHTS_DIR / f"{name}.safetensors").is_file()
+    revisions = tuple(d["revision"] for d in card.get("data") or () if isinstance(d, dict) and d.get("revision"))
+    return EncoderSpec(
+        name=name, factory=_make_factory(name, modality), kind=kind, description=description,  # type: ignore[arg-type]
+        modalities=(modality,), input_specs=(INPUT_SPECS[modality],), embedding_dim=EMBEDDING_DIM,
+        parameters=card.get("parameters"), training_datasets=tuple(card.get("training_datasets") or ()),
+        training_revisions=revisions, license=WEIGHTS_LICENSE, citation=CITATION,
+        weights=f"harness_ahms:weights/{name}.safetensors" if shipped else None,
+        weights_sha256=card.get("file_sha256") if shipped else None,
+        recipe=recipe_for(modality, policy, koleo),
+    )
 
 
 def register_encoders(registry: Any) -> None:
     """Add the AHMS encoders, their ablations and ``random-init`` to the encoder registry."""
     for name, (modality, policy, koleo, kind, description) in VARIANTS.items():
-        registry.add(
-            name, _make_factory(name, modality), description=description, kind=kind,
-            modalities=(modality,), input_spec=INPUT_SPECS[modality].to_dict(),
-            weights=f"harness_ahms:weights/{name}.safetensors",
-            shipped=(WEIGHTS_DIR / f"{name}.safetensors").is_file(),
-            training_datasets=_shipped_datasets(name), pretrain=recipe_for(modality, policy, koleo),
-        )
-    registry.add("random-init", random_init, kind="baseline", modalities=("ppg", "ecg"),
-                 description="AHMS architecture with untrained weights (fixed seed): the floor to beat.",
-                 training_datasets=())
+        registry.add(_spec(name, modality, policy, koleo, kind, description))
+    registry.add(EncoderSpec(
+        name="random-init", factory=random_init, kind="baseline", modalities=("ppg", "ecg"),
+        input_specs=tuple(INPUT_SPECS.values()), embedding_dim=EMBEDDING_DIM, license=WEIGHTS_LICENSE,
+        description="AHMS architecture with untrained weights (fixed seed): the floor to beat.",
+    ))

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from harness.errors import UsageError
+from harness import UsageError
 
 
 def _check_pair(a: torch.Tensor, b: torch.Tensor, what: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from harness.errors import UsageError
+from harness import UsageError
 
 PPG_WIDTHS = (28, 35, 35, 49, 49, 64, 64, 64, 78, 78, 78, 99, 99, 99, 99, 128)
 PPG_KERNELS = (3, 3, 3, 5, 5, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5)  # 3 in blocks 1-3 and 6-8

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from harness.pairing import PairPolicy, ParticipantIndex
+from harness import PairPolicy, ParticipantIndex
 
 __all__ = ["POLICIES", "PairPolicy", "ParticipantIndex", "ParticipantPairs", "SegmentPairs"]
 

@@ -6,9 +6,18 @@ import hashlib
 import json
 from typing import Any
 
-from harness.errors import UsageError
+from harness import InputSpec, UsageError
 
 PLUGIN_VERSION = "0.1.0"
+
+# What the handcrafted features read: one channel at the rate the features were designed for, raw
+# amplitude (no normalisation), consecutive windows averaged. Plain data, so registration imports no scipy.
+HANDCRAFTED_INPUTS: dict[str, InputSpec] = {
+    "ppg": InputSpec("ppg", channels=1, fs=64.0, window_s=60.0, normalise="none", long_policy="windows",
+                     short_policy="pad"),
+    "ecg": InputSpec("ecg", channels=1, fs=128.0, window_s=30.0, normalise="none", long_policy="windows",
+                     short_policy="pad"),
+}
 
 
 def revision_of(settings: dict[str, Any]) -> str:

@@ -2,8 +2,8 @@
 
 Condition labels (hypertension, diabetes, AF, ...) correlate with age and BMI in every real cohort, so
 an encoder is only interesting where it beats this baseline. It reads ``batch.labels`` (per-segment
-arrays of the participant table) and ignores the signal. It must not be scored on a task whose label
-is one of its inputs: the registration lists those in ``excluded_labels``.
+arrays of the participant-table columns its spec declares as ``input_labels``) and ignores the signal;
+the harness refuses to score it on a task whose label is one of those inputs.
 
 Missing values are imputed with fixed, documented constants (not statistics of the data, which would
 leak across probe folds) and flagged with one missing-indicator column per feature, so the probe gets
@@ -17,13 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from harness.encoders import Batch
-from harness.errors import UsageError
+from harness import Batch, UsageError
 from harness_baselines._common import check_modality, refuse_checkpoint, revision_of
 from harness_baselines.prior import cheap_input_spec
 
 FEATURES = ("age", "sex", "bmi")
-EXCLUDED_LABELS = ("age", "sex", "bmi", "height", "weight")
+INPUT_LABELS = ("age", "sex", "bmi", "height", "weight")  # height and weight give BMI when it is missing
 # Imputation constants: a mid-life adult, an undetermined sex, a typical adult BMI.
 IMPUTE = {"age": 50.0, "sex": 0.5, "bmi": 26.0}
 
@@ -84,7 +83,7 @@ class DemographicsEncoder:
 
     def describe(self) -> dict[str, Any]:
         return {**self._settings(), "kind": "baseline", "revision": self.revision,
-                "excluded_labels": list(EXCLUDED_LABELS),
+                "input_labels": list(INPUT_LABELS),
                 "note": "reads labels only; missing values imputed with constants + indicator columns; "
                         "bmi derived from height/weight when absent"}
 

@@ -17,19 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from harness.encoders import Batch, InputSpec
-from harness.errors import UsageError
-from harness_baselines._common import check_modality, refuse_checkpoint, revision_of
+from harness import Batch, InputSpec, UsageError
+from harness_baselines._common import HANDCRAFTED_INPUTS, check_modality, refuse_checkpoint, revision_of
 from harness_baselines.features_ecg import ECG_FEATURES, ecg_row_features
 from harness_baselines.features_ppg import PPG_FEATURES, ppg_row_features
 
 RowFn = Callable[[np.ndarray, float], dict[str, float]]
 
 SETUPS: dict[str, tuple[InputSpec, tuple[tuple[str, float], ...], RowFn]] = {
-    "ppg": (InputSpec("ppg", channels=1, fs=64.0, window_s=60.0, normalise="none",
-                      long_policy="windows", short_policy="pad"), PPG_FEATURES, ppg_row_features),
-    "ecg": (InputSpec("ecg", channels=1, fs=128.0, window_s=30.0, normalise="none",
-                      long_policy="windows", short_policy="pad"), ECG_FEATURES, ecg_row_features),
+    "ppg": (HANDCRAFTED_INPUTS["ppg"], PPG_FEATURES, ppg_row_features),
+    "ecg": (HANDCRAFTED_INPUTS["ecg"], ECG_FEATURES, ecg_row_features),
 }
 MODALITIES = tuple(SETUPS)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.encoders import Batch, InputSpec
+from harness import Batch, InputSpec
 from harness_baselines._common import check_modality, refuse_checkpoint, revision_of
 
 # The signal is never read, so ask the input adapter for the cheapest thing it can give:

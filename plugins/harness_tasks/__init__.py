@@ -1,7 +1,6 @@
 """Built-in probe tasks: demographic and condition targets read from a store's participant table."""
 
-from harness import hookimpl
-from harness.tasks import TaskSpec
+from harness import TaskSpec, hookimpl
 
 __version__ = "0.1.0"
 
@@ -34,4 +33,4 @@ BUILTIN_TASKS = (
 @hookimpl
 def harness_register_tasks(registry):
     for task in BUILTIN_TASKS:
-        registry.add(task.name, task, modalities=task.modalities, kind=task.kind, metric=task.metric)
+        registry.add(task)

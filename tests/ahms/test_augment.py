@@ -189,13 +189,13 @@ def test_registered_augmentations_load_lazily_with_per_modality_defaults():
     registry = host.registries["augmentations"]
     assert registry.names() == sorted(["cut-out", "magnitude-warp", "time-warp", "gaussian-noise",
                                        "channel-permute"])
-    assert registry.get("channel-permute").metadata["defaults"] == {"ppg": {"p": 0.25}}
-    assert registry.get("cut-out").metadata["defaults"]["ecg"]["p"] == 0.8
+    assert registry.get("channel-permute").spec.defaults == {"ppg": {"p": 0.25}}
+    assert registry.get("cut-out").spec.defaults["ecg"]["p"] == 0.8
     for entry in registry.entries():
-        assert isinstance(entry.target, str) and entry.metadata["description"]
+        assert isinstance(entry.spec.factory, str) and entry.spec.description
         cls = entry.load()
         assert cls.name == entry.name
-        for params in entry.metadata["defaults"].values():
+        for params in entry.spec.defaults.values():
             assert cls(**params).to_dict() == {"name": entry.name, **cls(**params).to_dict()}
     code = "import sys, harness_ahms; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

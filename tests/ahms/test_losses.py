@@ -141,5 +141,5 @@ def test_registered_losses():
     registry = host.registries["losses"]
     assert registry.names() == ["infonce", "koleo"]
     for entry in registry.entries():
-        module = entry.load()(**entry.metadata["defaults"])
-        assert isinstance(module, torch.nn.Module) and entry.metadata["signature"].startswith("forward(")
+        module = entry.load()(**entry.spec.defaults)
+        assert isinstance(module, torch.nn.Module) and entry.spec.consumes in ("pairs", "embeddings")

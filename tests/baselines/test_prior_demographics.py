@@ -89,9 +89,9 @@ def test_registration_metadata():
     harness_baselines.harness_register_encoders(registry=registry)
     assert registry.names() == ["demographics", "handcrafted", "prior"]
     for entry in registry.entries():
-        assert entry.metadata["kind"] == "baseline" and entry.metadata["training_datasets"] == ()
+        assert entry.spec.kind == "baseline" and entry.spec.training_datasets == ()
         encoder = entry.load()(modality="ppg", device="cpu", checkpoint=None)
         assert encoder.name == entry.name and isinstance(encoder, Encoder)
-    assert set(registry.get("demographics").metadata["excluded_labels"]) == {
+    assert set(registry.get("demographics").spec.input_labels) == {
         "age", "sex", "bmi", "height", "weight"}
-    assert registry.get("handcrafted").metadata["modalities"] == ("ppg", "ecg")
+    assert registry.get("handcrafted").spec.modalities == ("ppg", "ecg")

@@ -2,32 +2,36 @@ import types
 
 import pytest
 
-from harness import hookimpl
+from harness import EncoderSpec, LossSpec, TaskSpec, hookimpl
 from harness.errors import PluginError, UsageError
 from harness.plugins import PluginHost
 from harness.registry import Registry
 
 
+def _task(name):
+    return TaskSpec(name, 1, "age", "regression", "mae", False)
+
+
 def test_unknown_name_suggests_close_match():
-    reg = Registry("encoders")
+    reg = Registry("encoders", EncoderSpec)
     with reg.providing("a"):
-        reg.add("handcrafted", object())
+        reg.add(EncoderSpec(name="handcrafted", factory=object))
     with pytest.raises(UsageError, match="did you mean 'handcrafted'"):
         reg.get("handcraft")
 
 
 def test_duplicate_names_name_both_providers():
-    reg = Registry("tasks")
+    reg = Registry("tasks", TaskSpec)
     with reg.providing("first"):
-        reg.add("age", 1)
+        reg.add(_task("age"))
     with reg.providing("second"), pytest.raises(PluginError) as info:
-        reg.add("age", 2)
+        reg.add(_task("age"))
     assert "first" in str(info.value) and "second" in str(info.value)
 
 
 def test_lazy_targets_resolve_once():
-    reg = Registry("losses")
-    entry = reg.add("join", "os.path:join")
+    reg = Registry("losses", LossSpec)
+    entry = reg.add(LossSpec(name="join", factory="os.path:join", consumes="pairs"))
     import os.path
 
     assert entry.load() is os.path.join
@@ -46,11 +50,11 @@ def test_failing_registration_is_one_warning_and_others_survive():
     host = PluginHost(warn=warnings.append, strict=False)
 
     def bad(registry):
-        registry.add("half", 1)
+        registry.add(_task("half"))
         raise RuntimeError("boom")
 
     def good(registry):
-        registry.add("fine", 2)
+        registry.add(_task("fine"))
 
     host.register_module("bad", _plugin("bad", harness_register_tasks=bad))
     host.register_module("good", _plugin("good", harness_register_tasks=good))
@@ -72,7 +76,7 @@ def test_disabled_plugins_register_nothing():
     host = PluginHost(disabled=["off"])
 
     def reg(registry):
-        registry.add("x", 1)
+        registry.add(_task("x"))
 
     host.register_module("off", _plugin("off", harness_register_tasks=reg))
     assert host.tasks.names() == []
@@ -83,7 +87,7 @@ def test_duplicate_across_plugins_fails_naming_both():
     host = PluginHost(strict=False, warn=lambda line: None)
 
     def reg(registry):
-        registry.add("age", 1)
+        registry.add(_task("age"))
 
     host.register_module("one", _plugin("one", harness_register_tasks=reg))
     with pytest.raises(PluginError, match=r"one.*two"):

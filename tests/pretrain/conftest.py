@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness import EncoderSpec, InputSpec, RecipeSpec
 from harness.plugins import PluginHost
 from harness.store import StoreWriter
 from harness.store.reader import open_store
@@ -46,15 +48,13 @@ TINY_FS = 32.0
 TINY_SECONDS = 8.0
 
 
-def tiny_recipe(pair_policy: str = "participant", koleo: bool = True) -> dict:
+def tiny_recipe(pair_policy: str = "participant", koleo: bool = True) -> RecipeSpec:
     """The AHMS recipe on a short input (4 ch, 8 s at 32 Hz) so CPU tests take milliseconds per step."""
     from harness_ahms.encoders import recipe_for
 
-    recipe = recipe_for("ppg", pair_policy, koleo)
-    recipe["config"] = "ahms-ppg-small"
-    recipe["input_spec"] = {"modality": "ppg", "channels": 4, "fs": TINY_FS, "window_s": TINY_SECONDS,
-                            "normalise": "zscore"}
-    return recipe
+    return dataclasses.replace(
+        recipe_for("ppg", pair_policy, koleo), model_configs={"default": "ahms-ppg-small"},
+        input_spec=InputSpec(modality="ppg", channels=4, fs=TINY_FS, window_s=TINY_SECONDS, normalise="zscore"))
 
 
 def make_host() -> PluginHost:
@@ -65,7 +65,8 @@ def make_host() -> PluginHost:
         with h.encoders.providing("ahms"):
             register_encoders(h.encoders)
     with h.encoders.providing("tests"):
-        h.encoders.add("tiny-ppg", lambda **kw: None, modalities=("ppg",), pretrain=tiny_recipe())
+        h.encoders.add(EncoderSpec(name="tiny-ppg", factory=lambda **kw: None, modalities=("ppg",),
+                                   recipe=tiny_recipe()))
     return h
 
 

@@ -33,9 +33,9 @@ def test_registry_entries_carry_recipes_and_specs():
     for name in ("ahms-ppg", "ahms-ecg", "ahms-ppg-segment", "ahms-ecg-segment", "ahms-ppg-nokoleo",
                  "ahms-ecg-nokoleo", "random-init"):
         assert name in reg
-    assert reg.get("ahms-ppg-segment").metadata["pretrain"]["pair_policy"] == "segment"
-    assert "koleo" not in reg.get("ahms-ecg-nokoleo").metadata["pretrain"]["losses"]
-    assert reg.get("ahms-ppg").metadata["input_spec"]["samples"] == 3840
+    assert reg.get("ahms-ppg-segment").spec.recipe.pair_policy == "segment"
+    assert "koleo" not in reg.get("ahms-ecg-nokoleo").spec.recipe.losses
+    assert reg.get("ahms-ppg").spec.input_spec_for("ppg").samples == 3840
 
 
 def test_missing_shipped_weights_say_how_to_get_them(monkeypatch, tmp_path):

@@ -24,7 +24,7 @@ def big_store(tmp_path_factory):
 
 def _recipe(host, policy="participant"):
     cfg = PretrainConfig(encoder="tiny-ppg", datasets=["x"], out="unused", pair_policy=policy)
-    return resolve_recipe("tiny-ppg", host.encoders.get("tiny-ppg").metadata, cfg)
+    return resolve_recipe("tiny-ppg", host.encoders.get("tiny-ppg").spec, cfg)
 
 
 def _planner(host, store, policy="participant", **kw):

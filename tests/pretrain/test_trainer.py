@@ -109,7 +109,7 @@ def test_encoder_without_recipe_is_refused(tmp_path, host, store):
 
 
 def test_no_koleo_and_segment_policy_are_recorded(tmp_path, host, store):
-    summary = pretrain(_config(tmp_path, steps=2, koleo=False, pair_policy="segment"), stores=[store],
+    summary = pretrain(_config(tmp_path, steps=2, drop_losses=["koleo"], pair_policy="segment"), stores=[store],
                        host=host)
     meta = load_checkpoint(summary["checkpoint"]).meta
     assert list(meta["recipe"]["losses"]) == ["infonce"] and meta["pair_policy"] == "segment"

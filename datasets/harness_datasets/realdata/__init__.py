@@ -29,6 +29,4 @@ def harness_register_datasets(registry):
     from harness_datasets.realdata import cinc2017, ppgbp, ptbxl
 
     for module in (ppgbp, ptbxl, cinc2017):
-        spec = module.SPEC
-        registry.add(spec.name, spec, modality=spec.modality, synthetic=False, labels=spec.labels,
-                     default_source=spec.default_source, card=spec.card, description=spec.description)
+        registry.add(module.SPEC)

@@ -13,8 +13,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from harness.datasets import BuildRequest, DatasetSpec
-from harness.errors import DataError
+from harness import BuildRequest, DataError, DatasetSpec
 from harness_datasets.realdata import card_path
 from harness_datasets.realdata.sources import Source, open_source, progress_bar
 

@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.datasets import BuildRequest, DatasetSpec
-from harness.errors import DataError
+from harness import BuildRequest, DataError, DatasetSpec
 from harness_datasets.realdata import card_path
 from harness_datasets.realdata.sources import open_source, progress_bar
 

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
-from harness.errors import DataError
+from harness import DataError
 
 
 class Source:
@@ -119,7 +119,7 @@ def open_source(path: Path | None, default_folder: str | None, *, archive: str |
     ``training2017.zip`` in it), the archive is read, straight from the zip.
     """
     if path is None:
-        from harness.settings import data_dir
+        from harness import data_dir
 
         if default_folder is None:
             raise DataError("no source given", "pass --source PATH")

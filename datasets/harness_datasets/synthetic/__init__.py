@@ -3,11 +3,9 @@
 See docs/synthetic-cohorts.md for what the generator models and the effect sizes it uses.
 """
 
-from harness import hookimpl
-from harness.datasets import DatasetSpec
+from harness import DatasetSpec, hookimpl
 from harness_datasets.synthetic.build import DEFAULT_PARTICIPANTS, build_ecg, build_ppg
 from harness_datasets.synthetic.cohort import LABELS
-from harness_datasets.synthetic.version import GENERATOR_VERSION
 
 __version__ = "0.1.0"
 
@@ -23,6 +21,9 @@ _DESCRIPTIONS = {
            "intervals, axis and voltage; AF with fibrillatory waves.",
 }
 _BUILDERS = {"ppg": build_ppg, "ecg": build_ecg}
+# The evaluation cohorts are the runs' defaults; PPG (the wrist signal of the method) also for encoders and
+# tasks that take any modality, e.g. `harness run --encoder prior --task age`.
+DEFAULT_FOR = {"ppg": ("ppg", "any"), "ecg": ("ecg",)}
 
 
 def _spec(modality: str, *, validation: bool) -> DatasetSpec:
@@ -35,7 +36,7 @@ def _spec(modality: str, *, validation: bool) -> DatasetSpec:
         name=name, modality=modality, description=description, build=_BUILDERS[modality],
         labels=LABELS[modality], synthetic=True, default_participants=DEFAULT_PARTICIPANTS,
         default_seed=VALIDATION_SEED if validation else EVALUATION_SEED, license="CC0-1.0",
-        extra={"generator_version": GENERATOR_VERSION, "latents": "harness_datasets.synthetic.cohort:sample_cohort"},
+        default_for=() if validation else DEFAULT_FOR[modality],
     )
 
 
@@ -45,5 +46,4 @@ DATASETS = tuple(_spec(m, validation=v) for v in (False, True) for m in ("ppg", 
 @hookimpl
 def harness_register_datasets(registry):
     for spec in DATASETS:
-        registry.add(spec.name, spec, modalities=(spec.modality,), description=spec.description,
-                     synthetic=True)
+        registry.add(spec)

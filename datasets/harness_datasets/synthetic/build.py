@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from harness.atomic import write_text
-from harness.datasets import BuildRequest
-from harness.errors import UsageError
+from harness import BuildRequest, UsageError, write_text
 from harness_datasets.synthetic import ecg, ppg
 from harness_datasets.synthetic.cohort import (
     BLOCK_PARTICIPANTS,

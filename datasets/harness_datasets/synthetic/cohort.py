@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.errors import UsageError
+from harness import UsageError
 
 BLOCK_PARTICIPANTS = 64
 MODALITY_CODES = {"ppg": 1, "ecg": 2}
