@@ -20,7 +20,7 @@ Segments are stored grouped by participant (all of a participant's segments are 
 
 from __future__ import annotations
 
-import warnings
+from harness.location import quiet_zarr_warnings as quiet_zarr_warnings  # its old home; callers may import it here
 
 FORMAT_NAME = "biosignal-harness-store"
 FORMAT_VERSION = 1
@@ -42,8 +42,3 @@ LABEL_CONVENTIONS = {
     "af": "0/1 atrial fibrillation",
 }
 
-
-def quiet_zarr_warnings() -> None:
-    """Fixed-length strings have no finished zarr v3 spec yet; the warning says nothing actionable."""
-    warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
-    warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
