@@ -18,7 +18,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import zarr
@@ -54,7 +54,8 @@ class EmbeddingCache:
         try:
             if not entry.exists():
                 return None
-            return np.asarray(entry.open_group("r")["embeddings"][:])
+            embeddings = entry.open_group("r")["embeddings"]
+            return np.asarray(embeddings[:]) if isinstance(embeddings, zarr.Array) else None
         except Exception:
             return None  # an unreadable cache entry is recomputed, never trusted
 
@@ -93,7 +94,7 @@ class EmbeddingCache:
                                    dtype="float32", fill_value=np.nan)
                 group.attrs.update({"key": key, "meta": meta, "done": 0})
             done = int(group.attrs.get("done", 0))
-            array = group["embeddings"]
+            array = cast(zarr.Array, group["embeddings"])
             for lo, hi, emb in blocks(done):
                 array[lo:hi] = emb
                 group.attrs["done"] = hi

@@ -31,7 +31,7 @@ import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import zarr
 from zarr.abc.store import Store
@@ -41,6 +41,7 @@ from harness.errors import DataError
 from harness.settings import harness_home, s3_endpoint, staging_dir
 
 ROOT_METADATA = "zarr.json"
+AccessMode = Literal["r", "r+", "a", "w", "w-"]
 FILE_SCHEME = "file://"
 
 
@@ -160,7 +161,7 @@ class Location:
             return LocalStore(self.path, read_only=read_only)
         return FsspecStore.from_url(self.text, storage_options=self.storage_options, read_only=read_only)
 
-    def open_group(self, mode: str = "r") -> zarr.Group:
+    def open_group(self, mode: AccessMode = "r") -> zarr.Group:
         """Open the zarr v3 group here (``mode`` as in :func:`zarr.open_group`)."""
         quiet_zarr_warnings()
         return zarr.open_group(self.zarr_store(read_only=mode == "r"), mode=mode, zarr_format=3)
