@@ -10,40 +10,33 @@ command makes the store.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
-from harness.atomic import TMP_MARK, cleanup_debris
 from harness.datasets import ANY_MODALITY, BuildRequest, DatasetSpec
 from harness.errors import DataError, UsageError
+from harness.location import Location
 from harness.plugins import get_host
-from harness.remote import exists as remote_exists
-from harness.remote import is_url, join
-from harness.settings import data_dir, data_url, harness_home, stores_dir
+from harness.settings import data_dir, data_url, stores_dir
 from harness.store import SignalStore, StoreWriter, open_store
 
 
-def store_path(name: str) -> Path | str:
+def store_location(name: str) -> Location:
     """Where the store of dataset ``name`` lives: ``HARNESS_DATA_URL/NAME`` if set, else a local folder."""
     root = data_url()
-    return join(root, name) if root else stores_dir() / name
+    return Location.parse(root).join(name) if root else Location.parse(stores_dir() / name)
 
 
-def store_exists(location: str | Path) -> bool:
+def store_path(name: str) -> Path | str:
+    """:func:`store_location` as the public API hands it out: a ``Path``, or the URL string."""
+    return store_location(name).target
+
+
+def store_exists(location: str | Path | Location) -> bool:
     """Whether a published store is at ``location`` (a folder, or a URL whose root metadata exists)."""
-    return remote_exists(str(location)) if is_url(location) else Path(location).exists()
-
-
-def _lock_path(target: str | Path) -> str:
-    """Build lock beside a local target; for a URL, a local lock named after it (serialises one machine)."""
-    if not is_url(target):
-        return str(target) + ".lock"
-    folder = harness_home() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / (hashlib.blake2b(str(target).encode(), digest_size=12).hexdigest() + ".lock"))
+    return Location.parse(location).exists()
 
 
 def _looks_like_path(name: str) -> bool:
@@ -61,7 +54,7 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
 
     Concurrent builds of one target are serialised by a lock file; with ``if_missing`` a process that
     waited for another's build uses it instead of building again. ``output`` may be a URL
-    (``s3://bucket/x``); the store is then built locally and uploaded (see :mod:`harness.remote`).
+    (``s3://bucket/x``); the store is then built locally and uploaded (see :mod:`harness.location`).
     """
     spec = dataset_spec(name)
     if participants is not None and participants < 2:
@@ -76,14 +69,12 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
         source = Path(source)
         if not source.exists():
             raise DataError(f"source {source} does not exist", "pass the archive or folder of the release")
-    target: Path | str = str(output) if is_url(output) else (Path(output) if output else store_path(name))
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(_lock_path(target)):
-        if if_missing and store_exists(target):
+    location = Location.parse(output) if output else store_location(name)
+    target = location.target
+    with FileLock(location.lock_path()):
+        if if_missing and location.exists():
             return target
-        if isinstance(target, Path):  # leftovers of a killed build of this target (we hold its lock)
-            cleanup_debris(target.parent, prefix=f"{target.name}{TMP_MARK}")
+        location.clean_debris()  # leftovers of a killed build of this target (we hold its lock)
         request = BuildRequest(
             name=name, writer_factory=functools.partial(StoreWriter, target), source=source,
             participants=participants if participants is not None else spec.default_participants,
@@ -91,7 +82,7 @@ def build_dataset(name: str, *, source: Path | None = None, participants: int | 
             progress=progress,
         )
         spec.run_build(request)
-    if not store_exists(target):
+    if not location.exists():
         raise DataError(f"dataset plugin for '{name}' finished without writing a store",
                         "report this to the plugin's authors")
     return target
@@ -101,9 +92,9 @@ def open_dataset(name_or_path: str, *, build_missing: bool = True, progress: boo
     """Open a store by path or dataset name, building synthetic or locally available data on first use."""
     if _looks_like_path(name_or_path) or Path(name_or_path).exists():
         return open_store(name_or_path)
-    path = store_path(name_or_path)
-    if store_exists(path):
-        return open_store(path)
+    location = store_location(name_or_path)
+    if location.exists():
+        return open_store(location.target)
     datasets = get_host().datasets
     if name_or_path not in datasets:
         raise UsageError(datasets.unknown_message(name_or_path),

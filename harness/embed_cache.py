@@ -3,12 +3,12 @@
 The key is a hash of the full resolved configuration, never of names, so a retrained encoder, a rebuilt
 store or a different adapter policy can never reuse stale embeddings. Work in progress lives in a
 ``.partial`` folder and records how many segments are done, so an interrupted run resumes where it
-stopped; the finished cache is published with an atomic rename. A lock file per key makes two
-processes that need the same embeddings compute them once.
+stopped; the finished cache is published with :meth:`harness.location.Location.publish` (an atomic
+rename). A lock file per key makes two processes that need the same embeddings compute them once.
 
 The root may be a URL (``HARNESS_EMBED_CACHE_URL``, e.g. ``s3://bucket/embeddings``): work in progress
-then stays in the local staging folder and the finished group is uploaded root metadata last
-(:func:`harness.remote.publish_dir`), so no node ever reads a half-written entry.
+then stays in the local staging folder and the finished group is uploaded root metadata last (the
+same ``publish``), so no node ever reads a half-written entry.
 """
 
 from __future__ import annotations
@@ -18,16 +18,14 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import zarr
 from filelock import FileLock
 
-from harness import remote
-from harness.atomic import publish_dir
-from harness.settings import embedding_cache_dir, embedding_cache_url, staging_dir
-from harness.store.schema import quiet_zarr_warnings
+from harness.location import Location, quiet_zarr_warnings
+from harness.settings import embedding_cache_dir, embedding_cache_url
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -38,36 +36,26 @@ def cache_key(parts: dict[str, Any]) -> str:
 class EmbeddingCache:
     """A folder of zarr groups, one per key, each holding ``embeddings[segment, dim]``."""
 
-    def __init__(self, root: str | Path | None = None, enabled: bool = True) -> None:
-        root = root or embedding_cache_url() or embedding_cache_dir()
-        self.remote = remote.is_url(root)
-        self.root: Path | str = str(root).rstrip("/") if self.remote else Path(root)
+    def __init__(self, root: str | Path | Location | None = None, enabled: bool = True) -> None:
+        self.root = Location.parse(root or embedding_cache_url() or embedding_cache_dir())
         self.enabled = enabled
 
-    def path(self, key: str) -> Path | str:
-        if self.remote:
-            return remote.join(str(self.root), f"{key}.zarr")
-        return Path(self.root) / f"{key}.zarr"
+    def entry(self, key: str) -> Location:
+        """Where the finished group of ``key`` is published."""
+        return self.root.join(f"{key}.zarr")
 
-    def _work_dir(self) -> Path:
-        """Where locks and ``.partial`` groups live: the cache folder, or local staging for a URL root."""
-        return staging_dir() / "embeddings" if self.remote else Path(self.root)
+    def path(self, key: str) -> Path | str:
+        return self.entry(key).target
 
     def get(self, key: str) -> np.ndarray | None:
         if not self.enabled:
             return None
-        path = self.path(key)
-        quiet_zarr_warnings()
+        entry = self.entry(key)
         try:
-            if self.remote:
-                if not remote.exists(str(path)):
-                    return None
-                group = remote.open_group(str(path), mode="r")
-            else:
-                if not Path(path).exists():
-                    return None
-                group = zarr.open_group(str(path), mode="r")
-            return np.asarray(group["embeddings"][:])
+            if not entry.exists():
+                return None
+            embeddings = entry.open_group("r")["embeddings"]
+            return np.asarray(embeddings[:]) if isinstance(embeddings, zarr.Array) else None
         except Exception:
             return None  # an unreadable cache entry is recomputed, never trusted
 
@@ -83,14 +71,13 @@ class EmbeddingCache:
             for lo, hi, emb in blocks(0):
                 out[lo:hi] = emb
             return out, False
-        work = self._work_dir()
-        work.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(work / f"{key}.zarr.lock")):
+        entry = self.entry(key)
+        with FileLock(entry.lock_path()):
             cached = self.get(key)
             if cached is not None:
                 return cached, True
             quiet_zarr_warnings()
-            partial = work / f"{key}.partial"
+            partial = entry.staging_dir() / f"{key}.partial"
             group = None
             if partial.exists():
                 try:
@@ -107,14 +94,11 @@ class EmbeddingCache:
                                    dtype="float32", fill_value=np.nan)
                 group.attrs.update({"key": key, "meta": meta, "done": 0})
             done = int(group.attrs.get("done", 0))
-            array = group["embeddings"]
+            array = cast(zarr.Array, group["embeddings"])
             for lo, hi, emb in blocks(done):
                 array[lo:hi] = emb
                 group.attrs["done"] = hi
-            if self.remote:
-                result = np.asarray(array[:])
-                remote.publish_dir(partial, str(self.path(key)))
-                shutil.rmtree(partial, ignore_errors=True)
-                return result, False
-            publish_dir(partial, Path(self.path(key)))
-            return np.asarray(zarr.open_group(str(self.path(key)), mode="r")["embeddings"][:]), False
+            result = np.asarray(array[:])
+            entry.publish(partial)  # a local entry takes the folder over; an upload leaves it behind
+            shutil.rmtree(partial, ignore_errors=True)
+            return result, False

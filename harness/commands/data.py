@@ -52,13 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _resolve_path(name_or_path: str) -> Path | str:
+    """A path or URL (anything with a ``/``, or an existing folder) as given, else the store of that name."""
     from harness.catalog import store_path
-    from harness.remote import is_url
+    from harness.location import Location
 
-    if is_url(name_or_path):
-        return name_or_path
-    path = Path(name_or_path)
-    return path if path.exists() or "/" in name_or_path else store_path(name_or_path)
+    if "/" in name_or_path or Path(name_or_path).exists():
+        return Location.parse(name_or_path).target
+    return store_path(name_or_path)
 
 
 def parse_options(pairs: list[str]) -> dict[str, object]:

@@ -11,30 +11,24 @@ import numpy as np
 import pandas as pd
 import zarr
 
-from harness import remote
 from harness.errors import DataError
+from harness.location import Location
 from harness.store.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
     REQUIRED_ATTRS,
     SEGMENT_ARRAYS,
     modality_problem,
-    quiet_zarr_warnings,
 )
 
 
-def _open_group(path: str | Path) -> zarr.Group:
-    quiet_zarr_warnings()
-    location = str(path)
-    if remote.is_url(location):
-        if not remote.exists(location):
-            raise DataError(f"no store at {location}", f"build one with `harness data build NAME --output {location}`")
-    elif not Path(location).exists():
-        raise DataError(f"no store at {location}", "build one with `harness data build NAME`")
+def _open_group(path: str | Path | Location) -> zarr.Group:
+    location = Location.parse(path)
+    if not location.exists():
+        output = "" if location.is_local else f" --output {location}"
+        raise DataError(f"no store at {location}", f"build one with `harness data build NAME{output}`")
     try:
-        if remote.is_url(location):
-            return remote.open_group(location, mode="r")
-        return zarr.open_group(location, mode="r", zarr_format=3)
+        return location.open_group("r")
     except Exception as exc:
         raise DataError(f"{location} is not a readable zarr v3 store ({type(exc).__name__}: {exc})",
                         "rebuild it with `harness data build`") from exc
@@ -83,8 +77,9 @@ def schema_problems(group: zarr.Group) -> list[str]:
 class SignalStore:
     """A validated, read-only store. Signals are read in blocks; metadata is small and cached."""
 
-    def __init__(self, path: str | Path, group: zarr.Group) -> None:
-        self.path = path
+    def __init__(self, path: str | Path | Location, group: zarr.Group) -> None:
+        self.location = Location.parse(path)
+        self.path: str | Path = self.location.target if isinstance(path, Location) else path
         self.group = group
         self.attrs: dict[str, Any] = dict(group.attrs)
 
@@ -195,15 +190,15 @@ class SignalStore:
             stop = min(start + step, self.n_segments)
             yield start, stop, self.read(start, stop)
 
-    def to_xarray(self):
+    def to_xarray(self) -> Any:
+        """The store as an ``xarray.Dataset`` (lazy, dask-backed)."""
         import xarray as xr
 
-        location = str(self.path)
-        options = remote.storage_options(location) if remote.is_url(location) else None
-        return xr.open_zarr(location, consolidated=False, zarr_format=3, storage_options=options)
+        return xr.open_zarr(str(self.location), consolidated=False, zarr_format=3,
+                            storage_options=self.location.xarray_storage_options())
 
 
-def open_store(path: str | Path) -> SignalStore:
+def open_store(path: str | Path | Location) -> SignalStore:
     """Open a store and check its format version and schema; raise :class:`DataError` if unsuitable."""
     group = _open_group(path)
     problems = schema_problems(group)
@@ -214,7 +209,7 @@ def open_store(path: str | Path) -> SignalStore:
     return SignalStore(path, group)
 
 
-def validate_store(path: str | Path, *, deep: bool = True) -> list[str]:
+def validate_store(path: str | Path | Location, *, deep: bool = True) -> list[str]:
     """Return a list of problems (empty = valid). ``deep`` also reads every chunk once."""
     try:
         group = _open_group(path)

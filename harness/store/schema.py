@@ -20,8 +20,7 @@ Segments are stored grouped by participant (all of a participant's segments are 
 
 from __future__ import annotations
 
-import warnings
-
+from harness.location import quiet_zarr_warnings as quiet_zarr_warnings  # its old home; callers may import it here
 from harness.modality import MODALITY_PATTERN, modality_problem
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODALITY_PATTERN", "REQUIRED_ATTRS", "SEGMENT_ARRAYS",
@@ -33,7 +32,3 @@ FORMAT_VERSION = 1
 SEGMENT_ARRAYS = ("signal", "n_samples", "participant_id", "t_start")
 REQUIRED_ATTRS = ("format", "format_version", "dataset", "modality", "fs", "units", "channel_names",
                   "source", "license", "revision", "labels")
-def quiet_zarr_warnings() -> None:
-    """Fixed-length strings have no finished zarr v3 spec yet; the warning says nothing actionable."""
-    warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification.*")
-    warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")

@@ -2,9 +2,9 @@
 
 Segments are appended in blocks; the writer buffers up to one shard, writes whole shards, and hashes
 everything it writes into the content revision. The store is built in a temporary sibling folder and
-renamed into place only when :meth:`close` succeeds, so a reader never sees a half-built store. A URL
-target (``s3://bucket/x``) is built in the local staging folder and uploaded by
-:func:`harness.remote.publish_dir`, root metadata last, for the same guarantee on object storage.
+published only when :meth:`close` succeeds, so a reader never sees a half-built store. Publication is
+:meth:`harness.location.Location.publish`: an atomic rename for a folder; for a URL target
+(``s3://bucket/x``), built in the local staging folder, an upload with the root metadata last.
 """
 
 from __future__ import annotations
@@ -22,12 +22,10 @@ import zarr
 from zarr.codecs import ZstdCodec
 
 from harness import __version__
-from harness.atomic import TMP_MARK, publish_dir
+from harness.atomic import TMP_MARK
 from harness.errors import DataError
-from harness.remote import is_url
-from harness.remote import publish_dir as publish_remote
-from harness.settings import staging_dir
-from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, modality_problem, quiet_zarr_warnings
+from harness.location import Location, quiet_zarr_warnings
+from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, modality_problem
 
 ID_WIDTH = 32
 
@@ -44,7 +42,7 @@ class StoreWriter:
     the time axis; shorter segments are NaN-padded and their length recorded in ``n_samples``.
     """
 
-    def __init__(self, path: str | Path, *, dataset: str, modality: str, fs: float,
+    def __init__(self, path: str | Path | Location, *, dataset: str, modality: str, fs: float,
                  channel_names: Sequence[str], samples: int, units: str, source: str,
                  license: str, citation: str = "", chunk_segments: int = 32,
                  shard_segments: int = 512, build: Mapping[str, Any] | None = None,
@@ -52,8 +50,8 @@ class StoreWriter:
         problem = modality_problem(modality)
         if problem:
             raise DataError(problem, "name the modality in lowercase, e.g. ppg, ecg or acc")
-        self.remote = is_url(path)
-        self.path: Path | str = str(path).rstrip("/") if self.remote else Path(path)
+        self.location = Location.parse(path)
+        self.path: Path | str = self.location.target
         self.channels = len(channel_names)
         self.samples = int(samples)
         self.chunk = int(chunk_segments)
@@ -64,12 +62,7 @@ class StoreWriter:
             "source": source, "license": license, "citation": citation, "created_with": __version__,
             "build": dict(build or {}), **dict(extra_attrs or {}),
         }
-        if self.remote:
-            parent, name = staging_dir(), str(self.path).rsplit("/", 1)[-1]
-        else:
-            parent, name = self.path.parent, self.path.name
-        parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}{TMP_MARK}", dir=parent))
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{self.location.name}{TMP_MARK}", dir=self.location.staging_dir()))
         self._hash = hashlib.blake2b(digest_size=12)
         self._hash.update(json.dumps({k: self.attrs[k] for k in ("dataset", "modality", "fs",
                                                               "channel_names")}).encode())
@@ -235,10 +228,7 @@ class StoreWriter:
         self.root.attrs.update(self.attrs)
         self._closed = True
         try:
-            if self.remote:
-                publish_remote(self.tmp / "store.zarr", str(self.path))
-            else:
-                publish_dir(self.tmp / "store.zarr", Path(self.path))
+            self.location.publish(self.tmp / "store.zarr")
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
         return self.path

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import dataclasses
+import re
 import types
 from pathlib import Path
 

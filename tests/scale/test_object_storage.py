@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import remote
 from harness.cli import main
 from harness.embed_cache import EmbeddingCache
 from harness.errors import DataError
+from harness.location import Location
 from harness.store import StoreWriter, open_store, validate_store
 from tests.conftest import run_process_group
 
@@ -28,7 +28,7 @@ def _tiny_store(location: str) -> str:
 
 def test_root_metadata_is_uploaded_last_and_a_partial_upload_is_refused(monkeypatch):
     """memory:// stands in for a bucket; the order of uploads is what makes publication safe."""
-    fs, _ = remote.filesystem("memory://")
+    fs, _ = Location.parse("memory://").filesystem()
     order: list[str] = []
     real_put, real_put_file = fs.put, fs.put_file
     monkeypatch.setattr(fs, "put", lambda lpaths, rpaths, **kw: (order.extend(rpaths), real_put(lpaths, rpaths)))
@@ -59,13 +59,14 @@ def test_embedding_cache_on_a_url_root():
     again, hit2 = cache.compute("k1", {"encoder": "x"}, 10, 3, blocks)
     assert (hit1, hit2) == (False, True) and calls == [0]
     np.testing.assert_array_equal(first, again)
-    assert remote.exists("memory://bucket-emb/cache/k1.zarr")
+    assert Location.parse("memory://bucket-emb/cache/k1.zarr").exists()
 
 
 @pytest.mark.slow
 def test_build_validate_run_and_cache_on_s3(s3_server, tmp_path, monkeypatch, capsys):
     url = s3_server.url("stores", "synthetic-ppg")
     monkeypatch.setenv("HARNESS_EMBED_CACHE_URL", s3_server.url("embeddings"))
+    monkeypatch.setenv("HARNESS_DATA_URL", "")  # empty = unset; `--data-url` below sets it, teardown restores it
     assert main(["data", "build", "synthetic-ppg", "--participants", "20", "--output", url, "--quiet"]) == 0
     assert main(["data", "validate", url]) == 0
     assert f"ok: {url}" in capsys.readouterr().out
