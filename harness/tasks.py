@@ -13,7 +13,8 @@ class TaskSpec:
     """A probe task: which participant label to predict, how, and how it is scored.
 
     ``threshold`` turns a numeric label into a binary one (``label > threshold``); ``modalities`` limits
-    the task to stores of those modalities (empty = any).
+    the task to stores of those modalities (empty = any). Whether a higher score is better is a
+    property of the metric (:data:`harness.metrics.METRICS`), not of the task.
     """
 
     name: str
@@ -21,11 +22,17 @@ class TaskSpec:
     label: str
     kind: Literal["regression", "classification"]
     metric: str
-    higher_is_better: bool
     description: str = ""
     threshold: float | None = None
     modalities: tuple[str, ...] = ()
     extra_metrics: tuple[str, ...] = ()
+
+    @property
+    def higher_is_better(self) -> bool:
+        """From the metrics table; an unknown metric is a :class:`~harness.errors.DataError`."""
+        from harness.metrics import get_metric
+
+        return get_metric(self.metric).higher_is_better
 
     @property
     def versioned_name(self) -> str:
@@ -41,4 +48,5 @@ class TaskSpec:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields plus ``higher_is_better`` (result files keep recording it for their readers)."""
+        return {**asdict(self), "higher_is_better": self.higher_is_better}

@@ -23,12 +23,11 @@ import numpy as np
 from harness.adapter import adapt
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.encoders import Batch, Encoder, InputSpec
+from harness.metrics import METRICS
 from harness.pairing import ParticipantIndex
 from harness.store import StoreWriter, open_store, validate_store
 from harness.store.schema import MODALITIES
 from harness.tasks import TaskSpec
-
-KNOWN_METRICS = ("mae", "r2", "auroc")
 
 
 def _demo_segments(modality: str, n: int = 6, seed: int = 0) -> tuple[np.ndarray, float]:
@@ -74,7 +73,8 @@ def check_task(task: TaskSpec) -> None:
     assert task.name and task.label, "name and label must be non-empty"
     assert task.kind in ("regression", "classification"), f"unknown kind {task.kind!r}"
     for metric in (task.metric, *task.extra_metrics):
-        assert metric in KNOWN_METRICS, f"unknown metric {metric!r}"
+        assert metric in METRICS, f"unknown metric {metric!r}"
+        assert task.kind in METRICS[metric].kinds, f"metric {metric!r} does not apply to {task.kind} tasks"
     assert task.version >= 1, "versions start at 1"
     if task.kind == "classification":
         assert task.metric == "auroc", "classification tasks report AUROC as main metric"
