@@ -242,6 +242,7 @@ class Result:
         """Parse a result payload; a ``DataError`` (one line, naming ``path``) when it is not one.
 
         Checks the structure and that the main score is present; :meth:`range_problems` checks values.
+        An observer payload's ``"_path"`` (see ``harness.runner``) becomes :attr:`path`.
         """
         where = f"result {path}" if path is not None else "result"
         if not isinstance(data, Mapping):
@@ -271,7 +272,8 @@ class Result:
                 timings=_mapping(data["timings"], "timings"), training_overlap=bool(data["training_overlap"]),
                 training_overlap_detail=data.get("training_overlap_detail"),
                 predictions=None if predictions is None else Predictions.from_dict(predictions),
-                schema_version=SCHEMA_VERSION, extra=_split(data, cls._KEYS), path=path)
+                schema_version=SCHEMA_VERSION, extra=_split(data, (*cls._KEYS, "_path")),
+                path=path if path is not None or data.get("_path") is None else Path(data["_path"]))
         except DataError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
