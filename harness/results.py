@@ -298,7 +298,13 @@ class Result:
 
     @classmethod
     def from_json(cls, text: str, *, path: Path | None = None) -> Result:
-        result = cls.from_dict(json.loads(text), path=path)
+        """Parse and validate (structure and score ranges) one result file's text."""
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"result {path or ''} is unreadable ({exc})".replace("  ", " "),
+                            "re-run the command that wrote it") from exc
+        result = cls.from_dict(payload, path=path)
         result.check_ranges()
         return result
 
@@ -388,12 +394,10 @@ def write_result(output: Path, result: Result) -> Result:
 
 def load_result(path: Path) -> Result:
     try:
-        payload = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"result {path} is unreadable ({exc})", "re-run the command that wrote it") from exc
-    result = Result.from_dict(payload, path=Path(path))
-    result.check_ranges()
-    return result
+    return Result.from_json(text, path=Path(path))
 
 
 def load_results(folder: Path) -> list[Result]:
