@@ -51,12 +51,17 @@ class Batch:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+ENCODER_ATTRIBUTES = ("name", "embedding_dim", "revision", "input_spec", "training_datasets", "training_revisions")
+
+
 @runtime_checkable
 class Encoder(Protocol):
     """What ``harness run`` needs from an encoder.
 
     ``revision`` identifies the weights and config (a content hash): results and the embedding cache
     are keyed by it. ``input_spec`` is ``None`` for encoders that read the raw store signal.
+    ``training_datasets`` / ``training_revisions`` name the data (and store revisions) the loaded weights
+    saw, which may differ from the spec's when a ``--checkpoint`` is given; both are ``()`` for none.
     """
 
     name: str
@@ -64,6 +69,7 @@ class Encoder(Protocol):
     revision: str
     input_spec: InputSpec | None
     training_datasets: tuple[str, ...]
+    training_revisions: tuple[str, ...]
 
     def embed(self, batch: Batch) -> np.ndarray:
         """Return float32 ``(n, embedding_dim)`` embeddings, one row per segment."""

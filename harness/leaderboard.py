@@ -14,7 +14,7 @@ from typing import Any
 from tabulate import tabulate
 
 from harness.atomic import write_text
-from harness.results import load_results
+from harness.results import Result, load_results
 
 HEADER = """# Leaderboard
 
@@ -26,29 +26,28 @@ evaluation dataset.
 """
 
 
-def _cell(result: dict[str, Any]) -> str:
-    metric = result["task"]["metric"]
-    s = result["scores"][metric]
-    mark = "†" if result.get("training_overlap") else ""
-    return f"{s['value']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]{mark}"
+def _cell(result: Result) -> str:
+    s = result.main_score
+    mark = "†" if result.training_overlap else ""
+    return f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]{mark}"
 
 
-def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(results: list[Result]) -> dict[str, Any]:
     """Group results by modality and dataset into encoder x task grids."""
     boards: dict[tuple[str, str], dict[str, Any]] = {}
     for r in results:
-        key = (r["dataset"]["modality"], r["dataset"]["name"])
+        key = (r.dataset.modality, r.dataset.name)
         board = boards.setdefault(key, {"modality": key[0], "dataset": key[1],
-                                        "dataset_revision": r["dataset"]["revision"],
+                                        "dataset_revision": r.dataset.revision,
                                         "tasks": {}, "entries": defaultdict(dict)})
-        task = r["task"]
-        board["tasks"][task["name"]] = {"metric": task["metric"], "higher_is_better": task["higher_is_better"],
-                                        "version": task["version"]}
-        s = r["scores"][task["metric"]]
-        board["entries"][r["encoder"]["name"]][task["name"]] = {
-            "value": round(s["value"], 6), "ci_low": round(s["ci_low"], 6), "ci_high": round(s["ci_high"], 6),
-            "encoder_revision": r["encoder"]["revision"], "participants": r["counts"]["participants"],
-            "training_overlap": bool(r.get("training_overlap")), "cell": _cell(r),
+        task = r.task
+        board["tasks"][task.name] = {"metric": task.metric, "higher_is_better": task.higher_is_better,
+                                     "version": task.version}
+        s = r.main_score
+        board["entries"][r.encoder.name][task.name] = {
+            "value": round(s.value, 6), "ci_low": round(s.ci_low, 6), "ci_high": round(s.ci_high, 6),
+            "encoder_revision": r.encoder.revision, "participants": r.counts.participants,
+            "training_overlap": r.training_overlap, "cell": _cell(r),
         }
     out = []
     for key in sorted(boards):
@@ -101,19 +100,19 @@ contains zero. † as above.
 """
 
 
-def paired_comparisons(results: list[dict[str, Any]], pairs: list[tuple[str, str]], *, n: int = 1000,
+def paired_comparisons(results: list[Result], pairs: list[tuple[str, str]], *, n: int = 1000,
                        seed: int = 0) -> list[dict[str, Any]]:
     """Paired differences for every declared pair on every (dataset, task) both encoders were scored on."""
     from harness.paired import paired_difference
 
-    index = {(r["dataset"]["name"], r["task"]["name"], r["encoder"]["name"]): r for r in results}
+    index = {(r.dataset.name, r.task.name, r.encoder.name): r for r in results}
     rows = []
     for a, b in pairs:
         for dataset, task in sorted({(d, t) for d, t, e in index if e == a}):
             if (dataset, task, b) in index:
                 ra, rb = index[(dataset, task, a)], index[(dataset, task, b)]
                 d = paired_difference(ra, rb, n=n, seed=seed)
-                d["training_overlap"] = [bool(ra.get("training_overlap")), bool(rb.get("training_overlap"))]
+                d["training_overlap"] = [ra.training_overlap, rb.training_overlap]
                 rows.append({k: round(v, 6) if isinstance(v, float) else v for k, v in d.items()})
     return rows
 
@@ -147,8 +146,7 @@ def generate(results_dir: Path, *, with_plots: bool = False,
         from harness.plots import render_plots
 
         plots = render_plots(results)
-    plot_names = sorted({f"plots/{r['dataset']['name']}/{r['task']['name']}.svg" for r in results
-                         if r.get("predictions", {}).get("y_true")})
+    plot_names = sorted({f"plots/{r.dataset.name}/{r.task.name}.svg" for r in results if r.has_predictions})
     markdown = render_markdown(summary, plots=plot_names)
     if paired:
         markdown += "\n" + render_paired(paired)

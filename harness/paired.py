@@ -7,62 +7,59 @@ encoders on the same draw gives the CI of the *difference*, which is the questio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from harness.bootstrap import paired_bootstrap_ci
 from harness.errors import DataError
-from harness.probe import metric_on
+from harness.metrics import get_metric
+from harness.results import Result, as_result
 
 
-def _aligned(a: dict[str, Any], b: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _aligned(a: Result, b: Result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``y_true`` and both encoders' predictions, in one participant order."""
-    pa, pb = a.get("predictions") or {}, b.get("predictions") or {}
-    if not pa.get("participant_id") or not pb.get("participant_id"):
+    if a.predictions is None or b.predictions is None or not a.predictions.participant_id \
+            or not b.predictions.participant_id:
         raise DataError("a result has no out-of-fold predictions to compare",
                         "re-run it with a harness version that records predictions")
-    ids_a, ids_b = np.asarray(pa["participant_id"]), np.asarray(pb["participant_id"])
+    ids_a, y, pred_a = a.predictions.arrays()
+    ids_b, y_b, pred_b = b.predictions.arrays()
     if set(ids_a.tolist()) != set(ids_b.tolist()):
-        raise DataError(f"'{a['encoder']['name']}' and '{b['encoder']['name']}' were scored on different "
+        raise DataError(f"'{a.encoder.name}' and '{b.encoder.name}' were scored on different "
                         "participants", "compare results of the same dataset revision and task")
     order_b = {pid: i for i, pid in enumerate(ids_b.tolist())}
     take = np.array([order_b[pid] for pid in ids_a.tolist()])
-    y = np.asarray(pa["y_true"], dtype=float)
-    if not np.allclose(y, np.asarray(pb["y_true"], dtype=float)[take], equal_nan=True):
+    if not np.allclose(y, y_b[take], equal_nan=True):
         raise DataError("the two results disagree on the true labels", "compare results of the same task version")
-    return y, np.asarray(pa["y_pred"], dtype=float), np.asarray(pb["y_pred"], dtype=float)[take]
+    return y, pred_a, pred_b[take]
 
 
-def paired_difference(a: dict[str, Any], b: dict[str, Any], *, n: int = 1000, seed: int = 0,
-                      confidence: float = 0.95) -> dict[str, Any]:
+def paired_difference(a: Result | Mapping[str, Any], b: Result | Mapping[str, Any], *, n: int = 1000,
+                      seed: int = 0, confidence: float = 0.95) -> dict[str, Any]:
     """Score of ``a`` minus score of ``b`` on the task's main metric, with a paired bootstrap CI.
 
     ``verdict`` is the encoder whose score is better on the CI's whole range, or ``"tie"`` when the
-    CI of the difference contains zero.
+    CI of the difference contains zero. Payload dicts are accepted as well as :class:`Result`.
     """
-    for key in ("dataset", "task"):
-        if a[key]["name"] != b[key]["name"]:
-            raise DataError(f"cannot pair results of different {key}s ({a[key]['name']} vs {b[key]['name']})",
+    a, b = as_result(a), as_result(b)
+    for key, name_a, name_b in (("dataset", a.dataset.name, b.dataset.name), ("task", a.task.name, b.task.name)):
+        if name_a != name_b:
+            raise DataError(f"cannot pair results of different {key}s ({name_a} vs {name_b})",
                             f"pick two results of one {key}")
-    if a["dataset"].get("revision") != b["dataset"].get("revision"):
-        raise DataError(f"results come from different revisions of {a['dataset']['name']}",
+    if a.dataset.revision != b.dataset.revision:
+        raise DataError(f"results come from different revisions of {a.dataset.name}",
                         "re-run both on the same dataset revision")
-    metric, higher = a["task"]["metric"], bool(a["task"]["higher_is_better"])
+    metric, higher = get_metric(a.task.metric), a.task.higher_is_better
     y, pred_a, pred_b = _aligned(a, b)
-    rng = np.random.default_rng(seed)
-    diffs = np.empty(n)
-    for i in range(n):
-        idx = rng.integers(0, len(y), len(y))
-        diffs[i] = metric_on(metric, y[idx], pred_a[idx]) - metric_on(metric, y[idx], pred_b[idx])
-    diffs = diffs[np.isfinite(diffs)]
-    alpha = (1 - confidence) / 2
-    low, high = (float(q) for q in np.quantile(diffs, [alpha, 1 - alpha]))
-    score_a, score_b = metric_on(metric, y, pred_a), metric_on(metric, y, pred_b)
-    name_a, name_b = a["encoder"]["name"], b["encoder"]["name"]
+    low, high = paired_bootstrap_ci(metric, y, pred_a, pred_b, n=n, seed=seed, confidence=confidence)
+    score_a, score_b = metric(y, pred_a), metric(y, pred_b)
+    name_a, name_b = a.encoder.name, b.encoder.name
     a_better = low > 0 if higher else high < 0
     b_better = high < 0 if higher else low > 0
     return {
-        "dataset": a["dataset"]["name"], "task": a["task"]["name"], "metric": metric,
+        "dataset": a.dataset.name, "task": a.task.name, "metric": metric.name,
         "higher_is_better": higher, "a": name_a, "b": name_b,
         "score_a": score_a, "score_b": score_b, "difference": score_a - score_b,
         "ci_low": low, "ci_high": high, "confidence": confidence, "bootstrap": n, "seed": seed,

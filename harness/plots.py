@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from harness.atomic import write_text
+from harness.results import Predictions, Result
 
 
-def _figure_text(fig) -> str:
+def _figure_text(fig: Any) -> str:
     import io
 
     buffer = io.StringIO()
@@ -30,7 +31,12 @@ def _roc(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return fpr, tpr
 
 
-def render_plots(results: list[dict[str, Any]]) -> dict[str, str]:
+def _predictions(result: Result) -> Predictions:
+    assert result.predictions is not None  # render_plots groups only results with predictions
+    return result.predictions
+
+
+def render_plots(results: list[Result]) -> dict[str, str]:
     """Return {relative path: svg text}, one figure per (dataset, task)."""
     import matplotlib
 
@@ -38,27 +44,25 @@ def render_plots(results: list[dict[str, Any]]) -> dict[str, str]:
     import matplotlib.pyplot as plt
 
     plt.rcParams["svg.hashsalt"] = "biosignal-harness"
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
-        if r.get("predictions", {}).get("y_true"):
-            groups[(r["dataset"]["name"], r["task"]["name"])].append(r)
+        if r.has_predictions:
+            groups[(r.dataset.name, r.task.name)].append(r)
     files: dict[str, str] = {}
     for (dataset, task), rs in sorted(groups.items()):
-        rs = sorted(rs, key=lambda r: r["encoder"]["name"])
-        metric = rs[0]["task"]["metric"]
-        if rs[0]["task"]["kind"] == "regression":
+        rs = sorted(rs, key=lambda r: r.encoder.name)
+        metric = rs[0].task.metric
+        if rs[0].task.kind == "regression":
             cols = min(len(rs), 4)
             rows = -(-len(rs) // cols)
             fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
-            lo = min(min(r["predictions"]["y_true"]) for r in rs)
-            hi = max(max(r["predictions"]["y_true"]) for r in rs)
+            lo = min(min(_predictions(r).y_true) for r in rs)
+            hi = max(max(_predictions(r).y_true) for r in rs)
             for ax, r in zip(axes.flat, rs):
-                y = np.asarray(r["predictions"]["y_true"])
-                p = np.asarray(r["predictions"]["y_pred"])
+                _, y, p = _predictions(r).arrays()
                 ax.scatter(y, p, s=4, alpha=0.4, rasterized=True)  # points as one image: small files
                 ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8)
-                s = r["scores"][metric]
-                ax.set_title(f"{r['encoder']['name']}\n{metric.upper()} {s['value']:.2f}", fontsize=9)
+                ax.set_title(f"{r.encoder.name}\n{metric.upper()} {r.main_score.value:.2f}", fontsize=9)
                 ax.set_xlabel(f"true {task}", fontsize=8)
                 ax.set_ylabel("predicted", fontsize=8)
             for ax in list(axes.flat)[len(rs):]:
@@ -66,9 +70,9 @@ def render_plots(results: list[dict[str, Any]]) -> dict[str, str]:
         else:
             fig, ax = plt.subplots(figsize=(4.5, 4.5))
             for r in rs:
-                y = np.asarray(r["predictions"]["y_true"])
-                fpr, tpr = _roc(y, np.asarray(r["predictions"]["y_pred"]))
-                ax.plot(fpr, tpr, lw=1.2, label=f"{r['encoder']['name']} ({r['scores'][metric]['value']:.3f})")
+                _, y, p = _predictions(r).arrays()
+                fpr, tpr = _roc(y, p)
+                ax.plot(fpr, tpr, lw=1.2, label=f"{r.encoder.name} ({r.main_score.value:.3f})")
             ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
             ax.set_xlabel("false positive rate")
             ax.set_ylabel("true positive rate")

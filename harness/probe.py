@@ -11,21 +11,24 @@ participant-level bootstrap of those predictions. Everything is seeded.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV, RidgeCV
-from sklearn.metrics import mean_absolute_error, r2_score, roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from harness.bootstrap import bootstrap_ci
 from harness.errors import DataError
+from harness.metrics import get_metric
 from harness.tasks import TaskSpec
 
 RIDGE_ALPHAS = np.logspace(-3, 5, 17)
+#: the linear model probing each task kind (recorded in results as ``config.probe_model``)
+PROBE_MODELS = {"regression": "ridge", "classification": "logistic"}
 LOGISTIC_CS = np.logspace(-4, 3, 8)
 
 
@@ -46,12 +49,13 @@ class ProbeConfig:
 
 @dataclass
 class ProbeOutcome:
+    """Scores (``{metric: {"value", "ci_low", "ci_high"}}``), chosen regularisation per fold, and the
+    pooled out-of-fold predictions, in the order of the participants passed to :func:`run_probe`."""
+
     scores: dict[str, dict[str, float]]
     fold_params: list[dict[str, float]]
-    participant_ids: np.ndarray
     y_true: np.ndarray
     y_pred: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def participant_means(embeddings: np.ndarray, participant_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,52 +66,6 @@ def participant_means(embeddings: np.ndarray, participant_ids: np.ndarray) -> tu
     means = sums / np.bincount(inverse, minlength=len(ids))[:, None]
     order = np.argsort(first)
     return ids[order], means[order]
-
-
-def _metric(name: str, y: np.ndarray, pred: np.ndarray) -> float:
-    if name == "mae":
-        return float(mean_absolute_error(y, pred))
-    if name == "r2":
-        return float(r2_score(y, pred))
-    if name == "auroc":
-        return float(roc_auc_score(y, pred))
-    raise DataError(f"unknown metric '{name}'", "use mae, r2 or auroc")
-
-
-def _auroc_fast(y: np.ndarray, score: np.ndarray) -> float:
-    """Mann-Whitney AUROC with tie handling; the bootstrap calls this thousands of times."""
-    from scipy.stats import rankdata
-
-    pos = y == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def metric_on(metric: str, y: np.ndarray, pred: np.ndarray) -> float:
-    """``metric`` on one (resampled) set of predictions; fast enough for thousands of bootstrap draws."""
-    if metric == "auroc":
-        return _auroc_fast(y, pred)
-    if metric == "mae":
-        return float(np.abs(y - pred).mean())
-    denom = ((y - y.mean()) ** 2).sum()
-    return float(1 - ((y - pred) ** 2).sum() / denom) if denom > 0 else float("nan")
-
-
-def bootstrap_ci(metric: str, y: np.ndarray, pred: np.ndarray, *, n: int, seed: int,
-                 confidence: float) -> tuple[float, float]:
-    """Percentile CI of ``metric`` over participant resamples (NaN resamples, e.g. one class, dropped)."""
-    rng = np.random.default_rng(seed)
-    values = np.empty(n)
-    size = len(y)
-    for i in range(n):
-        idx = rng.integers(0, size, size)
-        values[i] = metric_on(metric, y[idx], pred[idx])
-    values = values[np.isfinite(values)]
-    alpha = (1 - confidence) / 2
-    return float(np.quantile(values, alpha)), float(np.quantile(values, 1 - alpha))
 
 
 def check_targets(task: TaskSpec, y: np.ndarray, folds: int) -> None:
@@ -157,8 +115,9 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
             fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
     metrics = (task.metric, *task.extra_metrics)
     scores: dict[str, dict[str, float]] = {}
-    for i, metric in enumerate(metrics):
+    for i, name in enumerate(metrics):
+        metric = get_metric(name)
         low, high = bootstrap_ci(metric, y, pred, n=config.bootstrap, seed=config.seed + 1000 + i,
                                  confidence=config.confidence)
-        scores[metric] = {"value": _metric(metric, y, pred), "ci_low": low, "ci_high": high}
-    return ProbeOutcome(scores, fold_params, np.array([]), y, pred)
+        scores[name] = {"value": metric.reference(y, pred), "ci_low": low, "ci_high": high}
+    return ProbeOutcome(scores, fold_params, y, pred)

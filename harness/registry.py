@@ -1,4 +1,4 @@
-"""Named entries (encoders, tasks, ...) with metadata, provider and lazy loading.
+"""Named entries (encoders, tasks, ...): a typed spec, its provider, and lazy loading.
 
 Shaped after lm-evaluation-harness's registry: each entry is a typed spec (:mod:`harness.specs`) checked
 when it is added, a factory may be an object or a lazy ``"module:attr"`` string, duplicate names fail

@@ -1,7 +1,13 @@
-"""``harness run``: embed a dataset with each encoder, probe each task, write one result per pair."""
+"""``harness run``: embed a dataset with each encoder, probe each task, write one result per pair.
+
+This module orchestrates; the pieces live next to what they are about: store content checks in
+:mod:`harness.store.checks`, the training-overlap policy in :mod:`harness.overlap`, result assembly,
+validation and formatting in :mod:`harness.results`, device and provenance in :mod:`harness.provenance`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,20 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
-from harness import __version__
 from harness.adapter import adapt, adaptation_policy, mean_by_row
 from harness.catalog import default_dataset, open_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
-from harness.encoders import Batch, Encoder
+from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
+from harness.overlap import training_overlap
 from harness.plugins import PluginHost, get_host
-from harness.probe import ProbeConfig, check_targets, participant_means, run_probe
-from harness.provenance import device_info, git_commit, package_versions, plugin_versions, resolve_device
-from harness.results import SCHEMA_VERSION, write_result
+from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means, run_probe
+from harness.provenance import environment, resolve_device
+from harness.registry import Entry
+from harness.results import EncoderInfo, Result, build_result, write_result
 from harness.specs import EncoderSpec
 from harness.store import SignalStore
+from harness.store.checks import check_finite, check_lengths
 from harness.tasks import TaskSpec
 
 
@@ -54,47 +63,18 @@ def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:
     return None
 
 
-def inference_context(device: str, dtype: str):
+def inference_context(device: str, dtype: str) -> contextlib.AbstractContextManager[Any]:
     """Autocast for torch encoders when a lower precision is asked for (``--dtype bfloat16``).
 
     One mechanism for every encoder: whatever torch ops an encoder's ``embed`` runs are autocast;
     numpy-only encoders are unaffected. The dtype is part of the embedding cache key and the result.
+    At the default float32 torch is not imported.
     """
-    import contextlib
-
     if dtype == "float32":
         return contextlib.nullcontext()
     import torch
 
     return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, dtype))
-
-
-MIN_VALID_SECONDS = 1.0  # shorter recordings would be embedded as mostly zero padding
-
-
-def check_lengths(store: SignalStore, n_valid: np.ndarray) -> None:
-    """Refuse segments whose valid length is impossible or too short to embed meaningfully."""
-    bad = np.flatnonzero((n_valid < 1) | (n_valid > store.samples))
-    if bad.size:
-        raise DataError(f"store {store.path} records {bad.size} segment lengths outside 1..{store.samples} "
-                        f"(first: segment {int(bad[0])})", f"run `harness data validate {store.path}` and rebuild it")
-    short = np.flatnonzero(n_valid < MIN_VALID_SECONDS * store.fs)
-    if short.size:
-        first = int(short[0])
-        raise DataError(f"{short.size} segments of store {store.path} hold less than {MIN_VALID_SECONDS:g} s of "
-                        f"signal (segment {first} has {n_valid[first] / store.fs:.2g} s)",
-                        "drop or merge recordings shorter than 1 s before building the store")
-
-
-def check_finite(store: SignalStore, raw: np.ndarray, n_valid: np.ndarray, offset: int) -> None:
-    """NaN or inf inside a segment's valid samples means a damaged store (e.g. a lost chunk): refuse it."""
-    valid = np.arange(raw.shape[-1])[None, :] < n_valid[:, None]
-    bad = (~np.isfinite(raw) & valid[:, None, :]).any(axis=(1, 2))
-    if bad.any():
-        first = offset + int(np.flatnonzero(bad)[0])
-        raise DataError(f"segment {first} of store {store.path} holds NaN or inf inside its valid samples "
-                        "(a missing or damaged chunk, or a bad recording)",
-                        f"run `harness data validate {store.path}` and rebuild the store")
 
 
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
@@ -155,24 +135,14 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
     return embeddings, {**probe_policy, "cache_key": key}, hit, time.perf_counter() - start
 
 
-def training_overlap(encoder: Encoder, store: SignalStore) -> tuple[bool, str]:
-    """Did the encoder see this evaluation data in training? Conservative, by name and by content.
-
-    Same store revision: overlap. Same dataset name with another revision: overlap, except for
-    synthetic cohorts, whose other revisions (other seeds) hold other participants.
-    """
-    names = tuple(encoder.training_datasets or ())
-    revisions = tuple(getattr(encoder, "training_revisions", ()) or ())
-    if store.revision in revisions:
-        return True, "trained on this exact store"
-    if store.name not in names:
-        return False, "none"
-    if revisions and store.attrs.get("source") == "synthetic":
-        return False, f"trained on another draw of {store.name} ({', '.join(revisions)}); no shared participants"
-    return True, f"trained on dataset '{store.name}' (another build or revision)"
+def uses_torch(entry: Entry) -> bool:
+    """Does this encoder run torch? Encoders say ``uses_torch=False`` in their spec when
+    they do not (numpy-only baselines); unknown encoders are assumed to, as before."""
+    return bool(entry.spec.uses_torch)
 
 
-def task_labels(task: TaskSpec, store: SignalStore) -> np.ndarray:
+def read_task_targets(task: TaskSpec, store: SignalStore, folds: int) -> pd.Series:
+    """The task's probe targets per participant id (NaN = missing), checked to be scorable."""
     if task.label not in store.labels:
         shown = ", ".join(store.labels) or "none"
         raise DataError(f"task '{task.name}' needs label '{task.label}', which dataset '{store.name}' lacks "
@@ -180,7 +150,10 @@ def task_labels(task: TaskSpec, store: SignalStore) -> np.ndarray:
     if task.modalities and store.modality not in task.modalities:
         raise DataError(f"task '{task.name}' is for {'/'.join(task.modalities)} data, dataset "
                         f"'{store.name}' is {store.modality}", "choose another --dataset")
-    return store.participants[task.label].to_numpy()
+    table = store.participants
+    targets = task.targets(table[task.label].to_numpy())
+    check_targets(task, targets[np.isfinite(targets)], folds)  # before embedding
+    return pd.Series(targets, index=table.index)
 
 
 class Runner:
@@ -188,7 +161,9 @@ class Runner:
         self.config = config
         self.host = host or get_host()
         self.cache = EmbeddingCache(enabled=config.use_cache)
-        self.device = resolve_device(config.device)
+        # an explicit device is checked now; "auto" is settled in run(), once the encoders are known
+        self.device = config.device if config.device == "auto" else resolve_device(config.device)
+        self._targets: dict[tuple[str, str, str], pd.Series | DataError] = {}
 
     def _tasks(self) -> list[TaskSpec]:
         return [self.host.tasks.load(name) for name in self.config.tasks]
@@ -198,23 +173,41 @@ class Runner:
             return self.config.dataset
         return default_dataset(_modality_of(spec, tasks[0] if tasks else None))
 
-    def run(self) -> list[dict[str, Any]]:
+    def run(self) -> list[Result]:
         tasks = self._tasks()
         entries = [self.host.encoders.get(name) for name in self.config.encoders]  # fail fast on names
+        if self.config.device == "auto":
+            self.device = resolve_device("auto", torch_encoders=any(uses_torch(e) for e in entries))
         info = {"encoders": self.config.encoders, "tasks": self.config.tasks, "dataset": self.config.dataset,
                 "seed": self.config.seed, "output": str(self.config.output), "device": self.device}
         self.host.notify("harness_run_start", run=info)
-        results: list[dict[str, Any]] = []
+        results: list[Result] = []
         for entry in entries:
             store = open_dataset(self._dataset_for(entry.spec, tasks), progress=self.config.progress)
             runnable = self._runnable_tasks(entry, tasks, store)
             if not runnable:
                 continue
             results += self._run_encoder(entry, runnable, store)
-        self.host.notify("harness_run_end", run=info, results=results)
+        # Observers get the result payloads as plain dicts (what the file holds, plus "_path"), as they
+        # always have: hook implementations in other packages index them by key, and a dict is what
+        # the hookspec documents. ``Result.from_dict(payload)`` gives the typed form.
+        self.host.notify("harness_run_end", run=info, results=[_payload(r) for r in results])
         return results
 
-    def _runnable_tasks(self, entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
+    def _task_targets(self, task: TaskSpec, store: SignalStore) -> pd.Series:
+        """Targets per participant id, read and checked once per (task, store); a problem is kept too."""
+        key = (task.versioned_name, str(store.path), store.revision)
+        if key not in self._targets:
+            try:
+                self._targets[key] = read_task_targets(task, store, self.config.folds)
+            except DataError as exc:
+                self._targets[key] = exc
+        found = self._targets[key]
+        if isinstance(found, DataError):
+            raise found
+        return found
+
+    def _runnable_tasks(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
         mods = entry.spec.modalities
         if mods and store.modality not in mods:
             if self.config.skip_unsuitable:
@@ -230,14 +223,13 @@ class Runner:
                              "choose a dataset with those labels")
         keep = []
         for task in tasks:
-            problem = None
+            problem: HarnessError | None = None
             if task.label in entry.spec.input_labels:
                 problem = UsageError(f"encoder '{entry.name}' uses label '{task.label}' as input, so it cannot "
                                      f"be scored on task '{task.name}'", "choose another task")
             else:
                 try:
-                    targets = task.targets(task_labels(task, store))
-                    check_targets(task, targets[np.isfinite(targets)], self.config.folds)  # before embedding
+                    self._task_targets(task, store)
                 except DataError as exc:
                     problem = exc
             if problem is None:
@@ -246,9 +238,8 @@ class Runner:
                 raise problem
         return keep
 
-    def _run_encoder(self, entry, tasks: list[TaskSpec], store: SignalStore) -> list[dict[str, Any]]:
+    def _load_encoder(self, entry: Entry, store: SignalStore) -> Encoder:
         factory = entry.load()
-        t0 = time.perf_counter()
         try:
             encoder: Encoder = factory(modality=store.modality, device=self.device,
                                        checkpoint=self.config.checkpoint)
@@ -257,62 +248,53 @@ class Runner:
         except Exception as exc:
             raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') failed to load: "
                               f"{type(exc).__name__}: {exc}", "fix or disable the plugin") from exc
+        missing = [a for a in ENCODER_ATTRIBUTES if not hasattr(encoder, a)]
+        if missing:
+            raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') lacks {', '.join(missing)}",
+                              "give the encoder every attribute of the harness.Encoder protocol")
+        return encoder
+
+    def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[Result]:
+        t0 = time.perf_counter()
+        encoder = self._load_encoder(entry, store)
         load_s = time.perf_counter() - t0
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
             device=self.device, dtype=self.config.dtype, input_labels=entry.spec.input_labels)
         ids, features = participant_means(embeddings, store.participant_ids)
-        overlap, overlap_detail = training_overlap(encoder, store)
+        overlap, overlap_detail = training_overlap(
+            dataset=store.name, revision=store.revision, training_datasets=encoder.training_datasets or (),
+            training_revisions=encoder.training_revisions or (),
+            is_independent_draw=store.name in self.host.datasets and self.host.datasets.spec(store.name).synthetic)
+        info = EncoderInfo(name=encoder.name, revision=encoder.revision, provider=entry.provider,
+                           kind=entry.spec.kind, embedding_dim=encoder.embedding_dim,
+                           checkpoint=self.config.checkpoint, config=encoder.describe(),
+                           training_datasets=tuple(encoder.training_datasets or ()))
         out = []
         for task in tasks:
             t1 = time.perf_counter()
-            labels = task.targets(store.participants[task.label].reindex(ids).to_numpy())
+            labels = self._task_targets(task, store).reindex(ids).to_numpy()
             keep = np.isfinite(labels)
             probe_cfg = ProbeConfig(folds=self.config.folds, bootstrap=self.config.bootstrap,
                                     seed=self.config.seed)
             outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
-            n_seg = int(np.isin(store.participant_ids, ids[keep]).sum())
-            result = {
-                "schema_version": SCHEMA_VERSION,
-                "encoder": {"name": encoder.name, "revision": encoder.revision, "provider": entry.provider,
-                            "kind": entry.spec.kind, "embedding_dim": encoder.embedding_dim,
-                            "checkpoint": self.config.checkpoint, "config": encoder.describe(),
-                            "training_datasets": list(encoder.training_datasets or ())},
-                "task": {**task.to_dict(), "modalities": list(task.modalities),
-                         "extra_metrics": list(task.extra_metrics)},
-                "dataset": store.describe(),
-                "scores": outcome.scores,
-                "config": {"seed": self.config.seed, "probe": probe_cfg.to_dict(),
-                           "probe_model": "ridge" if task.kind == "regression" else "logistic",
-                           "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
-                           "input_adaptation": adapter_policy, "aggregation": "participant mean",
-                           "dtype": self.config.dtype},
-                "counts": {"participants": int(keep.sum()), "segments": n_seg,
-                           "positives": int(labels[keep].sum()) if task.kind == "classification" else None},
-                "environment": {"harness": __version__, "packages": package_versions(),
-                                "plugins": plugin_versions(), "git": git_commit(),
-                                **device_info(self.device)},
-                "timings": {"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
-                            "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
-                "training_overlap": overlap,
-                "training_overlap_detail": overlap_detail,
-                "predictions": {"participant_id": [str(i) for i in ids[keep]],
-                                "y_true": [float(v) for v in outcome.y_true],
-                                "y_pred": [float(v) for v in outcome.y_pred]},
-            }
-            path = write_result(self.config.output, result)
-            result["_path"] = str(path)
-            self.host.notify("harness_result", result=result)
+            result = build_result(
+                encoder=info, task=task, dataset=store.describe(), outcome=outcome, participant_ids=ids[keep],
+                config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
+                        "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
+                        "input_adaptation": adapter_policy, "aggregation": "participant mean",
+                        "dtype": self.config.dtype},
+                segments=int(np.isin(store.participant_ids, ids[keep]).sum()),
+                environment=environment(self.device),
+                timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
+                         "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
+                training_overlap=overlap, training_overlap_detail=overlap_detail)
+            result = write_result(self.config.output, result)
+            self.host.notify("harness_result", result=_payload(result))
             out.append(result)
         return out
 
 
-def format_score(result: dict[str, Any]) -> str:
-    main = result["task"]["metric"]
-    s = result["scores"][main]
-    line = (f"{result['encoder']['name']} · {result['task']['name']} · {result['dataset']['name']}: "
-            f"{main.upper()} {s['value']:.3f} [95% CI {s['ci_low']:.3f}, {s['ci_high']:.3f}]")
-    for extra in result["task"].get("extra_metrics", []):
-        e = result["scores"][extra]
-        line += f"; {extra.upper()} {e['value']:.3f} [{e['ci_low']:.3f}, {e['ci_high']:.3f}]"
-    return line + f" (n={result['counts']['participants']} participants)"
+def _payload(result: Result) -> dict[str, Any]:
+    """What observer hooks receive: the result file's payload plus ``"_path"`` (see ``Runner.run``)."""
+    return {**result.to_dict(), "_path": str(result.path)}

@@ -194,7 +194,8 @@ class EncoderSpec(Spec):
     and ``training_revisions`` name the data the weights saw (flags evaluation overlap). ``input_labels``
     are participant labels the encoder reads as input (only these reach ``Batch.labels``; tasks on them
     are refused); ``requires_any_label`` says the encoder is useless on a store without any of them.
-    ``recipe`` makes the encoder trainable with ``harness pretrain``.
+    ``recipe`` makes the encoder trainable with ``harness pretrain``. ``uses_torch=False`` says the encoder
+    never runs torch (numpy-only baselines): ``harness run`` then neither imports torch nor asks it for a GPU.
     """
 
     entry_kind: ClassVar[str] = "encoder"
@@ -213,10 +214,12 @@ class EncoderSpec(Spec):
     input_labels: tuple[str, ...] = ()
     requires_any_label: tuple[str, ...] = ()
     recipe: RecipeSpec | None = None
+    uses_torch: bool = True
 
     def problems(self) -> list[str]:
         p = _Problems()
         p.factory(self.factory)
+        p.need(isinstance(self.uses_torch, bool), "uses_torch", "must be True or False")
         p.need(self.kind in ENCODER_KINDS, "kind", f"is {self.kind!r}, expected one of "
                f"{', '.join(ENCODER_KINDS)}")
         p.names(self.modalities, "modalities", modality=True)

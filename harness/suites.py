@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError, UsageError
-from harness.results import load_results
+from harness.results import Result, load_results
 from harness.settings import PROJECT_ROOT
 
 DEFAULT_SUITES = PROJECT_ROOT / "leaderboard" / "suites.toml"
@@ -70,11 +70,11 @@ def get_suite(name: str, path: Path | None = None) -> Suite:
     return suites[name]
 
 
-def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: bool = True) -> list[dict[str, Any]]:
+def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: bool = True) -> list[Result]:
     """Every encoder × task on every dataset, skipping pairs the dataset cannot score."""
     from harness.runner import RunConfig, Runner
 
-    results: list[dict[str, Any]] = []
+    results: list[Result] = []
     for dataset in suite.datasets:
         config = RunConfig(encoders=suite.encoders, tasks=suite.tasks, dataset=dataset, seed=suite.seed,
                            device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
@@ -83,8 +83,8 @@ def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: boo
     return results
 
 
-def _key(result: dict[str, Any]) -> tuple[str, str, str]:
-    return result["dataset"]["name"], result["encoder"]["name"], result["task"]["name"]
+def _key(result: Result) -> tuple[str, str, str]:
+    return result.dataset.name, result.encoder.name, result.task.name
 
 
 def compare(rerun_dir: Path, committed_dir: Path, tolerance: float) -> list[str]:
@@ -98,8 +98,9 @@ def compare(rerun_dir: Path, committed_dir: Path, tolerance: float) -> list[str]
             continue
         if key not in rerun:
             continue  # committed from another suite
-        for metric, score in committed[key]["scores"].items():
-            new = rerun[key]["scores"].get(metric, {}).get("value")
-            if new is None or abs(new - score["value"]) > tolerance:
-                problems.append(f"{'/'.join(key)} {metric}: committed {score['value']:.4f}, re-run {new}")
+        for metric, score in committed[key].scores.items():
+            redone = rerun[key].scores.get(metric)
+            new = None if redone is None else redone.value
+            if new is None or abs(new - score.value) > tolerance:
+                problems.append(f"{'/'.join(key)} {metric}: committed {score.value:.4f}, re-run {new}")
     return problems

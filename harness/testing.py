@@ -33,13 +33,12 @@ import numpy as np
 from harness.adapter import adapt
 from harness.datasets import BuildRequest, DatasetSpec
 from harness.encoders import Batch, Encoder, InputSpec
+from harness.metrics import METRICS
 from harness.modality import modality_problem
 from harness.pairing import ParticipantIndex
 from harness.specs import AugmentationSpec, EncoderSpec, LossSpec, PairPolicySpec, Spec, resolve_target
 from harness.store import StoreWriter, open_store, validate_store
 from harness.tasks import TaskSpec
-
-KNOWN_METRICS = ("mae", "r2", "auroc")
 
 #: Input for encoders that declare none (they read the raw store signal).
 GENERIC_INPUT = InputSpec("any", channels=1, fs=64.0, window_s=30.0)
@@ -127,7 +126,8 @@ def check_task(task: TaskSpec) -> None:
     assert task.name and task.label, "name and label must be non-empty"
     assert task.kind in ("regression", "classification"), f"unknown kind {task.kind!r}"
     for metric in (task.metric, *task.extra_metrics):
-        assert metric in KNOWN_METRICS, f"unknown metric {metric!r}"
+        assert metric in METRICS, f"unknown metric {metric!r}"
+        assert task.kind in METRICS[metric].kinds, f"metric {metric!r} does not apply to {task.kind} tasks"
     assert task.version >= 1, "versions start at 1"
     if task.kind == "classification":
         assert task.metric == "auroc", "classification tasks report AUROC as main metric"

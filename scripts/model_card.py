@@ -54,14 +54,15 @@ def command_for(name: str, card: dict) -> str:
 
 
 def probe_rows(name: str) -> list[list[str]]:
+    from harness.results import load_result
+
     rows = []
     for path in sorted(RESULTS.rglob(f"{name}/*.json")):
-        r = json.loads(path.read_text())
-        m = r["task"]["metric"]
-        s = r["scores"][m]
-        rows.append([r["dataset"]["name"], r["task"]["name"], m.upper(),
-                     f"{s['value']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]",
-                     "yes" if r.get("training_overlap") else "no"])
+        r = load_result(path)
+        s = r.main_score
+        rows.append([r.dataset.name, r.task.name, r.task.metric.upper(),
+                     f"{s.value:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]",
+                     "yes" if r.training_overlap else "no"])
     return rows
 
 

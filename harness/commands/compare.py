@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"--bootstrap {args.bootstrap} is too few resamples for a 95% CI", "use 1000")
     tasks = split_names(args.task)
     chosen = [r for r in load_results(args.results)
-              if r["task"]["name"] in tasks and args.dataset in (None, r["dataset"]["name"])]
+              if r.task.name in tasks and args.dataset in (None, r.dataset.name)]
     rows = paired_comparisons(chosen, [(args.first, args.second)], n=args.bootstrap, seed=args.seed)
     if not rows:
         raise UsageError(f"no results in {args.results} score both '{args.first}' and '{args.second}' on "

@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from harness.errors import UsageError
-    from harness.runner import RunConfig, Runner, format_score
+    from harness.results import format_score
+    from harness.runner import RunConfig, Runner
     from harness.settings import results_dir
 
     if args.data_url:
@@ -52,7 +53,7 @@ def handle(args: argparse.Namespace) -> int:
     results = Runner(config).run()
     for result in results:
         print(format_score(result))
-        print(f"  -> {result['_path']}")
+        print(f"  -> {result.path}")
     if not results:
         raise UsageError("nothing to run: no encoder/task pair fits the dataset",
                          "check `harness list tasks` and the dataset's labels (`harness data info`)")

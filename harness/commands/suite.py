@@ -35,7 +35,7 @@ def _leaderboard_results() -> Path:
 
 
 def handle_run(args: argparse.Namespace) -> int:
-    from harness.runner import format_score
+    from harness.results import format_score
     from harness.suites import get_suite, run_suite
 
     suite = get_suite(args.name, args.suites)

@@ -43,6 +43,7 @@ class DemographicsEncoder:
 
     embedding_dim = 2 * len(FEATURES)
     training_datasets: tuple[str, ...] = ()
+    training_revisions: tuple[str, ...] = ()
 
     def __init__(self, modality: str, name: str = "demographics") -> None:
         self.name = name

@@ -35,6 +35,7 @@ class HandcraftedEncoder:
     """Per-row feature extraction; ``embed`` loops over rows (about 2-3 ms each on one CPU core)."""
 
     training_datasets: tuple[str, ...] = ()
+    training_revisions: tuple[str, ...] = ()
 
     def __init__(self, modality: str, name: str = "handcrafted") -> None:
         check_modality(name, modality, MODALITIES)

@@ -31,6 +31,7 @@ class PriorEncoder:
 
     embedding_dim = 1
     training_datasets: tuple[str, ...] = ()
+    training_revisions: tuple[str, ...] = ()
 
     def __init__(self, modality: str, name: str = "prior") -> None:
         self.name = name

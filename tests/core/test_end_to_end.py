@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from harness.probe import metric_on
+from harness.metrics import metric_on
 from tests.conftest import run_cli
 
 

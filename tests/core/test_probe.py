@@ -2,12 +2,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from harness.bootstrap import bootstrap_ci
 from harness.errors import DataError
-from harness.probe import ProbeConfig, bootstrap_ci, participant_means, run_probe
+from harness.probe import ProbeConfig, participant_means, run_probe
 from harness.tasks import TaskSpec
 
-AGE = TaskSpec("age", 1, "age", "regression", "mae", False, extra_metrics=("r2",))
-SEX = TaskSpec("sex", 1, "sex", "classification", "auroc", True)
+AGE = TaskSpec(name="age", version=1, label="age", kind="regression", metric="mae", extra_metrics=("r2",))
+SEX = TaskSpec(name="sex", version=1, label="sex", kind="classification", metric="auroc")
 CFG = ProbeConfig(folds=5, bootstrap=200, seed=0)
 
 

@@ -9,7 +9,7 @@ from harness.registry import Registry
 
 
 def _task(name):
-    return TaskSpec(name, 1, "age", "regression", "mae", False)
+    return TaskSpec(name=name, version=1, label="age", kind="regression", metric="mae")
 
 
 def test_unknown_name_suggests_close_match():

@@ -32,7 +32,7 @@ def test_two_runs_at_once_lose_nothing_and_embed_once(store, tmp_path, tasks):
         assert proc.returncode == 0, stderr
     printed = [line.split("-> ", 1)[1] for stdout, _ in outputs for line in stdout.splitlines() if "-> " in line]
     results = [load_result(path) for path in printed]  # each file each process wrote is whole JSON
-    assert sorted({r["task"]["name"] for r in results}) == sorted(set(tasks))
+    assert sorted({r.task.name for r in results}) == sorted(set(tasks))
     for path in out.rglob("*"):
         assert ".tmp-" not in path.name
     entries = list((tmp_path / "home" / "embeddings").glob("*.zarr"))

@@ -120,7 +120,7 @@ def test_killed_run_leaves_no_partial_result_and_resumes_its_embeddings(referenc
         if result_file.exists():  # finished before the kill: then it is whole and right
             assert json.loads(result_file.read_text())["scores"] == reference["result"]["scores"]
         for path in out.rglob("*.json"):  # anything a reader would pick up is a whole result
-            assert load_result(path)["scores"] == reference["result"]["scores"]
+            assert load_result(path).to_dict()["scores"] == reference["result"]["scores"]
         for entry in (home / "embeddings").glob("*.zarr"):  # a published cache entry is complete
             emb = zarr.open_group(str(entry), mode="r")["embeddings"][:]
             assert emb.shape[0] == 1200 and np.isfinite(emb).all()
