@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,17 +16,17 @@ from harness.pretrain.config import Recipe
 
 
 def load_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
-    """Resolve a ``"module:attr"`` string (or return a callable as is)."""
+    """Resolve a ``"module:attr"`` string with :func:`pkgutil.resolve_name` (or return a callable as is)."""
     if callable(target):
         return target
-    module_name, _, attr = str(target).partition(":")
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
+        obj: Any = pkgutil.resolve_name(str(target))
     except Exception as exc:
         raise PluginError(f"cannot load '{target}' ({type(exc).__name__}: {exc})",
                           "fix the encoder's pretrain metadata or the plugin providing it") from exc
+    if not callable(obj):
+        raise PluginError(f"cannot load '{target}' (it names a {type(obj).__name__}, not a callable)",
+                          "fix the encoder's pretrain metadata or the plugin providing it")
     return obj
 
 
@@ -47,11 +47,16 @@ class Cascade:
 
 
 def build_augmentations(recipe: Recipe, host: Any) -> Cascade:
-    """Each entry's params default to the registry entry's ``defaults[modality]``."""
+    """Each entry's params default to the registry entry's ``defaults[modality]``; an entry whose
+    ``modalities`` metadata (empty = any) leaves out the recipe's modality is a usage error."""
     modality = recipe.input_spec.modality
     transforms, spec = [], []
     for name, params in recipe.augmentations:
         entry = host.augmentations.get(name)
+        allowed = tuple(entry.metadata.get("modalities") or ())
+        if allowed and modality not in allowed:
+            raise UsageError(f"augmentation '{name}' is not in the {modality} cascade: its plugin declares it "
+                             f"for modality {'/'.join(allowed)} only", "drop it from the recipe's augmentations")
         merged = {**dict(entry.metadata.get("defaults", {}).get(modality, {})), **params}
         transforms.append(entry.load()(**merged))
         spec.append([name, merged])
