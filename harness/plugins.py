@@ -8,7 +8,6 @@ warning into a failure. ``--disable-plugin NAME`` / ``HARNESS_DISABLE_PLUGINS=a,
 
 from __future__ import annotations
 
-import importlib
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -166,10 +165,3 @@ def get_host(*, disabled: list[str] | None = None, strict: bool | None = None,
 def reset_host() -> None:
     global _HOST
     _HOST = None
-
-
-def import_optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None

@@ -27,7 +27,7 @@ Without ``signature`` the call is inferred from the number of ``forward`` argume
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -183,9 +183,3 @@ def resolve_recipe(encoder: str, metadata: Mapping[str, Any], config: PretrainCo
                            else recipe.get("weight_decay", 1e-5)),
         extra={k: v for k, v in recipe.items() if k not in (*RECIPE_KEYS, "momentum", "lr", "weight_decay")},
     )
-
-
-def as_list(values: Sequence[str] | str | None) -> list[str]:
-    if values is None:
-        return []
-    return [values] if isinstance(values, str) else list(values)

@@ -30,18 +30,6 @@ REQUIRED_ATTRS = ("format", "format_version", "dataset", "modality", "fs", "unit
                   "source", "license", "revision", "labels")
 MODALITIES = ("ppg", "ecg")
 
-# Conventions for common labels, so tasks work across datasets.
-LABEL_CONVENTIONS = {
-    "age": "years",
-    "sex": "1 = female, 0 = male",
-    "bmi": "kg/m^2",
-    "height": "cm",
-    "weight": "kg",
-    "hypertension": "0/1",
-    "diabetes": "0/1",
-    "af": "0/1 atrial fibrillation",
-}
-
 
 def quiet_zarr_warnings() -> None:
     """Fixed-length strings have no finished zarr v3 spec yet; the warning says nothing actionable."""
