@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "PluginError": "harness.errors", "RuntimeFault": "harness.errors",
     # what plugins call
     "StoreWriter": "harness.store", "write_text": "harness.atomic", "write_json": "harness.atomic",
-    "data_dir": "harness.settings",
+    "data_dir": "harness.settings", "sha256_file": "harness.fetch",
     # pretraining artefacts (safetensors + JSON; these import torch when first used)
     "CHECKPOINT_FORMAT": "harness.pretrain.checkpoint", "is_checkpoint": "harness.pretrain.checkpoint",
     "load_checkpoint": "harness.pretrain.checkpoint", "read_json": "harness.pretrain.checkpoint",
@@ -67,6 +67,7 @@ __all__ = [
     "load_checkpoint",
     "read_json",
     "read_safetensors",
+    "sha256_file",
     "state_sha256",
     "write_json",
     "write_text",
@@ -91,6 +92,7 @@ if TYPE_CHECKING:
     from harness.datasets import BuildRequest, DatasetSpec
     from harness.encoders import Batch, Encoder, InputSpec
     from harness.errors import DataError, HarnessError, PluginError, RuntimeFault, UsageError
+    from harness.fetch import sha256_file
     from harness.hookspecs import hookimpl
     from harness.pairing import PairPolicy, ParticipantIndex
     from harness.pretrain.checkpoint import (

@@ -7,12 +7,10 @@ and no date so the same results give the same files.
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from harness.atomic import write_text
 from harness.results import Predictions, Result
 
 
@@ -82,7 +80,3 @@ def render_plots(results: list[Result]) -> dict[str, str]:
         files[f"plots/{dataset}/{task}.svg"] = _figure_text(fig)
         plt.close(fig)
     return files
-
-
-def write_plots(out_dir: Path, files: dict[str, str]) -> list[Path]:
-    return [write_text(Path(out_dir) / name, text) for name, text in files.items()]

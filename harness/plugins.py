@@ -8,7 +8,6 @@ warning into a failure. ``--disable-plugin NAME`` / ``HARNESS_DISABLE_PLUGINS=a,
 
 from __future__ import annotations
 
-import importlib
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
@@ -187,10 +186,3 @@ def known_modalities(host: PluginHost | None = None) -> set[str]:
 def reset_host() -> None:
     global _HOST
     _HOST = None
-
-
-def import_optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None

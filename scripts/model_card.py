@@ -124,7 +124,8 @@ def main() -> int:
              "objective of Abbaspourazad et al. (ICLR 2024): InfoNCE (τ = 0.04, same-participant "
              "negatives masked) against an EMA teacher (m = 0.99) plus KoLeo (λ = 0.1), the paper's "
              "augmentation cascade, Adam (lr 1e-3, wd 1e-5, step decay ×0.5). Encoder only, float16 "
-             "safetensors; the projection head and teacher are not shipped.", "",
+             "safetensors; the projection head and teacher are not shipped. The method, its (≈) defaults and "
+             "the paper's published numbers: `docs/method.md`.", "",
              "**Budget, honestly stated.** These weights were trained on a 2-core CPU in minutes, not on "
              "32 A100s for days: a few hundred steps of batch 64 on random 15-s crops of the 60-s (PPG) / "
              "30-s (ECG) windows (`--crop-seconds`; the encoder is fully convolutional and embeds full "

@@ -1,4 +1,4 @@
-"""Participant-contrastive pretraining over signal stores (see ``docs``/ahms-method.md).
+"""Participant-contrastive pretraining over signal stores (see ``docs/method.md``).
 
 The core trainer is generic: the model builder, augmentations, losses and pair policy come from the
 plugin registries, named by the encoder's ``pretrain`` registry metadata (see

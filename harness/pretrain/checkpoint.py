@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as st_load
@@ -30,6 +27,7 @@ from safetensors.torch import save as st_save
 from harness import __version__
 from harness.atomic import building_dir, write_bytes, write_json
 from harness.errors import DataError
+from harness.provenance import package_versions
 
 CHECKPOINT_FORMAT = "harness-pretrain-checkpoint/1"
 EXPORT_FORMAT = "harness-encoder-weights/1"
@@ -51,14 +49,6 @@ def state_sha256(tensors: dict[str, torch.Tensor]) -> str:
         t = tensors[name]
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
         h.update(_bytes_of(t))
-    return h.hexdigest()
-
-
-def file_sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
     return h.hexdigest()
 
 
@@ -95,20 +85,11 @@ def read_json(path: str | Path) -> dict[str, Any]:
 
 
 # -- provenance ------------------------------------------------------------------------------------
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def versions() -> dict[str, str]:
-    import safetensors
-
-    return {"harness": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "safetensors": safetensors.__version__}
+def versions() -> dict[str, str | None]:
+    """The versions a checkpoint records (harness, python, torch, numpy, safetensors); read by
+    :func:`harness.provenance.package_versions`, the one place that looks them up."""
+    found = package_versions()
+    return {"harness": __version__, **{name: found[name] for name in ("python", "torch", "numpy", "safetensors")}}
 
 
 # -- optimizer state -------------------------------------------------------------------------------

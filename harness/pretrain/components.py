@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,21 +11,7 @@ from torch import nn
 
 from harness.errors import PluginError, UsageError
 from harness.pretrain.config import Recipe
-
-
-def load_target(target: str | Callable[..., Any]) -> Callable[..., Any]:
-    """Resolve a ``"module:attr"`` string (or return a callable as is)."""
-    if callable(target):
-        return target
-    module_name, _, attr = str(target).partition(":")
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in attr.split("."):
-            obj = getattr(obj, part)
-    except Exception as exc:
-        raise PluginError(f"cannot load '{target}' ({type(exc).__name__}: {exc})",
-                          "fix the encoder's pretrain metadata or the plugin providing it") from exc
-    return obj
+from harness.specs import resolve_target
 
 
 class Cascade:
@@ -46,11 +31,16 @@ class Cascade:
 
 
 def build_augmentations(recipe: Recipe, host: Any) -> Cascade:
-    """Each entry's params default to the registry entry's ``defaults[modality]``."""
+    """Each entry's params default to the registry entry's ``defaults[modality]``; an entry whose
+    ``modalities`` metadata (empty = any) leaves out the recipe's modality is a usage error."""
     modality = recipe.input_spec.modality
     transforms, spec = [], []
     for name, params in recipe.augmentations:
         entry = host.augmentations.get(name)
+        allowed = entry.spec.modalities
+        if allowed and modality not in allowed:
+            raise UsageError(f"augmentation '{name}' is not in the {modality} cascade: its plugin declares it "
+                             f"for modality {'/'.join(allowed)} only", "drop it from the recipe's augmentations")
         merged = {**dict(entry.spec.defaults.get(modality, {})), **params}
         transforms.append(entry.load()(**merged))
         spec.append([name, merged])
@@ -99,7 +89,11 @@ def build_objective(recipe: Recipe, host: Any) -> Objective:
 
 
 def build_model(recipe: Recipe) -> nn.Module:
-    model = load_target(recipe.model)(recipe.model_config)
+    builder = resolve_target(recipe.model, "pretrain model builder")
+    if not callable(builder):
+        raise PluginError(f"pretrain model builder '{recipe.model}' names a {type(builder).__name__}, not a callable",
+                          "fix the encoder's recipe or the plugin providing it")
+    model = builder(recipe.model_config)
     for attr in ("encoder", "embed"):
         if not hasattr(model, attr):
             raise PluginError(f"pretrain model builder '{recipe.model}' returned a model without .{attr}",

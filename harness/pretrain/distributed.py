@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from harness import provenance
 from harness.errors import UsageError
 
 
@@ -39,17 +40,12 @@ def from_env() -> DistInfo:
 
 
 def resolve_device(requested: str, info: DistInfo) -> torch.device:
-    """``auto`` picks CUDA when present; under torchrun each rank takes cuda:LOCAL_RANK."""
-    if requested == "auto":
-        requested = "cuda" if torch.cuda.is_available() else "cpu"
-    if requested.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda was asked for but no CUDA GPU is available",
-                             "use --device cpu or auto")
-        if requested == "cuda":
-            return torch.device("cuda", info.local_rank % torch.cuda.device_count())
-        return torch.device(requested)
-    return torch.device("cpu")
+    """:func:`harness.provenance.resolve_device`'s choice (``auto`` picks CUDA when present; CUDA without
+    a GPU is a usage error); under torchrun a bare ``cuda`` becomes this rank's cuda:LOCAL_RANK."""
+    device = torch.device(provenance.resolve_device(requested))
+    if device.type == "cuda" and device.index is None:
+        return torch.device("cuda", info.local_rank % torch.cuda.device_count())
+    return device
 
 
 def init(info: DistInfo, device: torch.device) -> None:
@@ -79,11 +75,3 @@ def broadcast_module_state(module: torch.nn.Module, info: DistInfo) -> None:
     with torch.no_grad():
         for tensor in [*module.parameters(), *module.buffers()]:
             dist.broadcast(tensor.data, src=0)
-
-
-def all_reduce_mean(value: float, info: DistInfo, device: torch.device) -> float:
-    if not info.enabled or not dist.is_initialized():
-        return value
-    t = torch.tensor([value], dtype=torch.float64, device=device)
-    dist.all_reduce(t)
-    return float(t.item()) / info.world_size

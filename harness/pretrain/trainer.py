@@ -29,9 +29,7 @@ from harness.atomic import write_json
 from harness.errors import DataError, UsageError
 from harness.pretrain import distributed as dist_util
 from harness.pretrain.checkpoint import (
-    CONFIG_FILE,
     export_encoder,
-    git_commit,
     is_checkpoint,
     load_checkpoint,
     optimizer_from_tensors,
@@ -49,6 +47,7 @@ from harness.pretrain.config import PretrainConfig, Recipe, resolve_recipe
 from harness.pretrain.loader import PairStream, SegmentReader, SegmentTable, build_table, derive_seed, make_loader
 from harness.pretrain.rank import effective_rank
 from harness.pretrain.retrieval import participant_retrieval
+from harness.provenance import git_commit
 
 CHECKPOINT_DIR = "checkpoint"
 ENCODER_FILE = "encoder.safetensors"
@@ -65,19 +64,22 @@ def make_teacher(online: nn.Module) -> nn.Module:
     return teacher
 
 
+DROPOUT_TYPES: tuple[type[nn.Module], ...] = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
+                                              nn.AlphaDropout, nn.FeatureAlphaDropout)
+
+
 def set_teacher_mode(teacher: nn.Module) -> None:
     teacher.train()
     for module in teacher.modules():
-        if isinstance(module, nn.modules.dropout._DropoutNd):
+        if isinstance(module, DROPOUT_TYPES):
             module.eval()
 
 
 @torch.no_grad()
 def ema_update(teacher: nn.Module, online: nn.Module, momentum: float) -> None:
     """``t ← m·t + (1-m)·s`` for parameters; buffers (BatchNorm statistics) are copied from online."""
-    t_params = [p.data for p in teacher.parameters()]
-    s_params = [p.data.to(p.dtype) for p in online.parameters()]
-    torch._foreach_lerp_(t_params, s_params, 1.0 - momentum)
+    for t_param, s_param in zip(teacher.parameters(), online.parameters()):
+        t_param.lerp_(s_param.to(t_param.dtype), 1.0 - momentum)
     for t_buf, s_buf in zip(teacher.buffers(), online.buffers()):
         t_buf.copy_(s_buf)
 
@@ -275,7 +277,7 @@ class Trainer:
             "data": self.table.summary(), "seed": self.config.seed, "batch_size": self.config.batch_size,
             "world_size": self.info.world_size, "device": str(self.device),
             "amp": str(self.amp).replace("torch.", "") if self.amp else "off",
-            "lr_milestones": self.milestones, "git_commit": git_commit(), "versions": versions(),
+            "lr_milestones": self.milestones, "git_commit": git_commit()["commit"], "versions": versions(),
             "wall_time_s": self.wall_time, "metrics": self.metrics, "loader": self.loader_stats,
             "scaler": self.scaler.state_dict() if self.scaler.is_enabled() else None,
             "fingerprint": json.loads(json.dumps(self._fingerprint(), default=str)),
@@ -366,11 +368,6 @@ class Trainer:
                                      min_participants_per_batch=int(np.min(participants)))
         if not np.isnan(loss):
             self.metrics["last_loss"] = loss
-
-
-def read_config(checkpoint_dir: str | Path) -> dict[str, Any]:
-    """The ``config.json`` of a checkpoint folder (for reports)."""
-    return json.loads((Path(checkpoint_dir) / CONFIG_FILE).read_text())
 
 
 def pretrain(config: PretrainConfig, *, resume: bool = False, stores: Sequence[Any] | None = None,

@@ -14,7 +14,7 @@ from harness import AugmentationSpec, LossSpec, PairPolicySpec, hookimpl
 
 __version__ = "0.1.0"
 
-# Per-modality augmentation cascade (docs/ahms-method.md). Order matters: it is the order of application.
+# Per-modality augmentation cascade (docs/method.md). Order matters: it is the order of application.
 # Probabilities are the paper's; magnitudes are (≈) defaults.
 AUGMENTATION_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "ppg": {

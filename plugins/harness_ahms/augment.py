@@ -1,4 +1,5 @@
-"""Batched, reproducible signal augmentations for (B, C, T) tensors (the AHMS cascade).
+"""Batched, reproducible signal augmentations for (B, C, T) tensors (the AHMS cascade's transforms; the
+core's :class:`harness.pretrain.components.Cascade` applies the registered ones in the recipe's order).
 
 Randomness: every random number is drawn from the ``generator`` passed to ``__call__``, **on the
 generator's device**, then moved to the data's device. So a CPU generator works for data on any device
@@ -14,7 +15,7 @@ place.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
@@ -263,58 +264,3 @@ class ChannelPermute(Transform):
         b, c, t = x.shape
         perm = torch.argsort(_rand((b, c), generator, x), dim=1)
         return x.gather(1, perm[:, :, None].expand(b, c, t))
-
-
-TRANSFORMS: dict[str, type[Transform]] = {
-    cls.name: cls for cls in (CutOut, MagnitudeWarp, TimeWarp, GaussianNoise, ChannelPermute)
-}
-
-
-def build_transform(name: str, **params: Any) -> Transform:
-    if name not in TRANSFORMS:
-        raise UsageError(f"unknown augmentation '{name}'", f"use one of {sorted(TRANSFORMS)}")
-    return TRANSFORMS[name](**params)
-
-
-class AugmentationCascade:
-    """Apply transforms in order, each with its own per-sample probability."""
-
-    def __init__(self, transforms: Iterable[Any]) -> None:
-        self.transforms = list(transforms)
-
-    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        for transform in self.transforms:
-            x = transform(x, generator)
-        return x
-
-    def to_dict(self) -> list[dict[str, Any]]:
-        return [t.to_dict() if hasattr(t, "to_dict") else {"name": repr(t)} for t in self.transforms]
-
-    @classmethod
-    def from_dict(cls, items: Iterable[Mapping[str, Any]]) -> AugmentationCascade:
-        """Rebuild from :meth:`to_dict` output (e.g. a checkpoint config)."""
-        out = []
-        for item in items:
-            params = dict(item)
-            out.append(build_transform(params.pop("name"), **params))
-        return cls(out)
-
-    def __repr__(self) -> str:
-        return f"AugmentationCascade({self.transforms!r})"
-
-
-def default_cascade(modality: str, **overrides: Mapping[str, Any]) -> AugmentationCascade:
-    """The paper's cascade for ``"ppg"`` or ``"ecg"``; ``overrides={"cut-out": {"p": 0.5}}``-style
-    keyword arguments (with ``_`` for ``-``, e.g. ``cut_out={"p": 0.5}``) change single parameters."""
-    if modality not in DEFAULTS:
-        raise UsageError(f"no default augmentations for modality '{modality}'",
-                         f"use one of {sorted(DEFAULTS)}")
-    changes = {k.replace("_", "-"): dict(v) for k, v in overrides.items()}
-    unknown = sorted(set(changes) - set(DEFAULTS[modality]))
-    if unknown:
-        raise UsageError(f"augmentation overrides {unknown} are not in the {modality} cascade",
-                         f"use names from {list(DEFAULTS[modality])}")
-    return AugmentationCascade(
-        build_transform(name, **{**params, **changes.get(name, {})})
-        for name, params in DEFAULTS[modality].items()
-    )

@@ -12,7 +12,6 @@ Registry metadata ``pretrain`` is the recipe ``harness pretrain`` follows (shape
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -60,14 +59,6 @@ def recipe_for(modality: str, pair_policy: str, koleo: bool) -> RecipeSpec:
         augmentations=tuple((name, dict(params)) for name, params in AUGMENTATION_DEFAULTS[modality].items()),
         input_spec=INPUT_SPECS[modality], momentum=0.99, lr=1e-3, weight_decay=1e-5,
     )
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class AHMSEncoder:
@@ -177,6 +168,7 @@ def load_weights(name: str, path: str | Path, modality: str) -> tuple[Any, str, 
         load_checkpoint,
         read_json,
         read_safetensors,
+        sha256_file,
         state_sha256,
     )
 
@@ -207,7 +199,7 @@ def load_weights(name: str, path: str | Path, modality: str) -> tuple[Any, str, 
         source = {"weights": str(path), "step": sidecar.get("step"), "objective": sidecar.get("objective"),
                   "data": [d for d in sidecar.get("data") or [] if isinstance(d, dict)]}
         spec_modality = (sidecar.get("input_spec") or {}).get("modality")
-        revision = _sha256_file(path)
+        revision = sha256_file(path)
     if spec_modality and spec_modality != modality:
         raise DataError(f"weights in {path} were trained on {spec_modality}, not {modality}",
                         f"pass a {modality} checkpoint or choose a {spec_modality} encoder")

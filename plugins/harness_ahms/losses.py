@@ -1,6 +1,6 @@
 """AHMS self-supervised losses: symmetric InfoNCE against a momentum teacher, and the KoLeo regulariser.
 
-Total loss (docs/ahms-method.md): ``InfoNCE(s1, s2, t1, t2, pid) + KoLeo(s1) [+ KoLeo(s2)]`` where
+Total loss (docs/method.md): ``InfoNCE(s1, s2, t1, t2, pid) + KoLeo(s1) [+ KoLeo(s2)]`` where
 ``KoLeo`` already includes its weight λ. The teacher tensors should come from the EMA model under
 ``torch.no_grad()`` (or be detached) so that only the student gets gradients.
 """

@@ -1,6 +1,6 @@
 """The AHMS encoder: a 1-D EfficientNet (256-d embedding) plus the SSL projection head.
 
-Follows ``docs/ahms-method.md``. Every value marked (≈) there lives in :class:`EfficientNet1DConfig` as a
+Follows ``docs/method.md``. Every architecture value marked (≈) there lives in :class:`EfficientNet1DConfig` as a
 default, so it can be changed and is recorded in each checkpoint's config (``to_dict``/``from_dict``).
 """
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from harness import PairPolicy, ParticipantIndex
 
-__all__ = ["POLICIES", "PairPolicy", "ParticipantIndex", "ParticipantPairs", "SegmentPairs"]
+__all__ = ["PairPolicy", "ParticipantIndex", "ParticipantPairs", "SegmentPairs"]
 
 
 class ParticipantPairs:
@@ -48,6 +48,3 @@ class SegmentPairs:
 
     def __repr__(self) -> str:
         return "SegmentPairs()"
-
-
-POLICIES: dict[str, type] = {ParticipantPairs.name: ParticipantPairs, SegmentPairs.name: SegmentPairs}

@@ -19,13 +19,12 @@ from __future__ import annotations
 import numpy as np
 
 from harness_baselines.beats import (
-    MAX_RR_S,
-    MIN_RR_S,
     RHYTHM_FEATURES,
     band_fractions,
     bandpass,
-    clean,
     moments,
+    plausible_intervals,
+    prepare_row,
     prominent_peaks,
     rhythm_features,
     spectrum,
@@ -160,11 +159,9 @@ def beat_morphology(beats: np.ndarray, fs: float, rr_s: float) -> dict[str, floa
 
 def ecg_row_features(row: np.ndarray, fs: float) -> dict[str, float]:
     """All ECG features of one row of valid samples; missing keys mean "could not be computed"."""
-    out: dict[str, float] = {}
-    x = clean(row)
-    if x is None or len(x) < 16:
+    x, out = prepare_row(row, fs, 16)
+    if x is None:
         return out
-    out["duration_s"] = len(x) / fs  # finite samples only: NaN padding does not count
     morph = bandpass(x, fs, 0.5, 40.0)
     z = zscore(morph)
     if z is None:
@@ -176,8 +173,7 @@ def ecg_row_features(row: np.ndarray, fs: float) -> dict[str, float]:
 
     peaks = _r_peaks(x, morph, fs)
     out.update(rhythm_features(peaks, fs))
-    rr = np.diff(peaks)
-    rr = rr[(rr >= MIN_RR_S * fs) & (rr <= MAX_RR_S * fs)]
+    rr = plausible_intervals(peaks, fs)
     if rr.size == 0:
         return out
     beats = stack(morph, peaks, round(PRE_S * fs), round(POST_S * fs))

@@ -19,14 +19,13 @@ import numpy as np
 from scipy import signal as sps
 
 from harness_baselines.beats import (
-    MAX_RR_S,
-    MIN_RR_S,
     RHYTHM_FEATURES,
     band_fractions,
     bandpass,
-    clean,
     dominant_bpm,
     moments,
+    plausible_intervals,
+    prepare_row,
     prominent_peaks,
     refine,
     rhythm_features,
@@ -155,11 +154,9 @@ def _apg(t: np.ndarray, sp: int, fsu: float) -> dict[str, float]:
 
 def ppg_row_features(row: np.ndarray, fs: float) -> dict[str, float]:
     """All PPG features of one row of valid samples; missing keys mean "could not be computed"."""
-    out: dict[str, float] = {}
-    x = clean(row)
-    if x is None or len(x) < 8:
+    x, out = prepare_row(row, fs, 8)
+    if x is None:
         return out
-    out["duration_s"] = len(x) / fs  # finite samples only: NaN padding does not count
     out.update(dc_level=float(np.median(x)), raw_std=float(x.std()))
     # A 0.4 Hz high-pass settles in about a second; on short rows (PPG-BP: 2.1 s) its edge transient
     # would be the biggest "pulse", so those are only detrended and low-passed.
@@ -178,8 +175,7 @@ def ppg_row_features(row: np.ndarray, fs: float) -> dict[str, float]:
         return out
     peaks = refine(morph, prominent_peaks(det, fs, 0.4, edge_s=0.15), round(0.1 * fs))
     out.update(rhythm_features(peaks, fs))
-    rr = np.diff(peaks)
-    rr = rr[(rr >= MIN_RR_S * fs) & (rr <= MAX_RR_S * fs)]
+    rr = plausible_intervals(peaks, fs)
     if rr.size:
         med = float(np.median(rr))
     elif peaks.size and np.isfinite(out["hr_spectral_bpm"]):  # one beat: take the cycle from the spectrum

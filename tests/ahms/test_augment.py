@@ -3,22 +3,47 @@
 import pytest
 import torch
 
+from harness.encoders import InputSpec
 from harness.errors import UsageError
+from harness.pretrain.components import Cascade, build_augmentations
+from harness.pretrain.config import Recipe
 from harness_ahms import AUGMENTATION_DEFAULTS
 from harness_ahms.augment import (
     DEFAULTS,
-    AugmentationCascade,
     ChannelPermute,
     CutOut,
     GaussianNoise,
     MagnitudeWarp,
     TimeWarp,
     cubic_curve,
-    default_cascade,
     interpolate_linear,
 )
 
 T = 3840
+
+
+def ahms_host():
+    import harness_ahms
+    from harness.plugins import PluginHost
+
+    host = PluginHost(warn=lambda line: None)
+    host.register_module("ahms-test", harness_ahms)
+    return host
+
+
+def cascade_for(modality: str, augmentations: list) -> Cascade:
+    """The cascade the trainer builds for a recipe: registry entries, params over ``defaults[modality]``."""
+    spec = InputSpec(modality=modality, channels=4 if modality == "ppg" else 1, fs=64.0, window_s=60.0)
+    recipe = Recipe(encoder="test", model="", model_config="", pair_policy="participant", losses={},
+                    augmentations=[(name, dict(params)) for name, params in augmentations], input_spec=spec)
+    return build_augmentations(recipe, ahms_host())
+
+
+def default_cascade(modality: str, **overrides: dict) -> Cascade:
+    """The AHMS recipe's cascade (names in the package's order, params from the registry's defaults);
+    ``cut_out={"p": 0.5}``-style keywords override single parameters."""
+    return cascade_for(modality, [(name, overrides.get(name.replace("-", "_"), {}))
+                                  for name in AUGMENTATION_DEFAULTS[modality]])
 
 
 def gen(seed: int = 0) -> torch.Generator:
@@ -160,7 +185,7 @@ def test_default_cascades_follow_the_paper():
 
 def test_cascade_round_trips_through_dict():
     cascade = default_cascade("ppg")
-    back = AugmentationCascade.from_dict(cascade.to_dict())
+    back = cascade_for("ppg", cascade.to_dict())
     assert back.to_dict() == cascade.to_dict()
     x = signal(b=16)
     assert torch.equal(cascade(x, gen(3)), back(x, gen(3)))
@@ -170,11 +195,11 @@ def test_bad_arguments_are_usage_errors():
     with pytest.raises(UsageError, match="outside"):
         CutOut(p=1.5)
     with pytest.raises(UsageError, match="modality"):
-        default_cascade("eeg")
+        cascade_for("eeg", [("cut-out", {})])
     with pytest.raises(UsageError, match="batch"):
         CutOut(p=1.0)(torch.zeros(4, 100), gen())
     with pytest.raises(UsageError, match="not in the ecg cascade"):
-        default_cascade("ecg", channel_permute={"p": 0.5})
+        cascade_for("ecg", [*AUGMENTATION_DEFAULTS["ecg"].items(), ("channel-permute", {"p": 0.5})])
 
 
 def test_registered_augmentations_load_lazily_with_per_modality_defaults():

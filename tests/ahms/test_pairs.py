@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from harness.errors import DataError, UsageError
-from harness_ahms.pairs import POLICIES, ParticipantIndex, ParticipantPairs, SegmentPairs
+from harness_ahms.pairs import ParticipantIndex, ParticipantPairs, SegmentPairs
 
 IDS = np.array(["p07"] * 3 + ["p02"] * 1 + ["p11"] * 5 + ["p03"] * 2)
 
@@ -56,8 +56,14 @@ def test_reproducible_by_seed():
 
 
 def test_policy_names_and_bad_anchors():
-    assert {name: cls().name for name, cls in POLICIES.items()} == {"participant": "participant",
-                                                                     "segment": "segment"}
+    import harness_ahms
+    from harness.plugins import PluginHost
+
+    host = PluginHost(warn=lambda line: None)
+    host.register_module("ahms-test", harness_ahms)
+    registry = host.registries["pair_policies"]
+    assert {name: registry.load(name)().name for name in registry.names()} == {"participant": "participant",
+                                                                                "segment": "segment"}
     index = ParticipantIndex.from_ids(IDS)
     with pytest.raises(UsageError, match="anchor"):
         ParticipantPairs().partners(index, np.array([11]), np.random.default_rng(0))

@@ -151,3 +151,17 @@ def test_throughput_ppg(ppg_encoder, synth):
     print(f"handcrafted PPG: {rate:.0f} segments/s (60 s at 64 Hz)")
     assert np.isfinite(out).all()
     assert rate > 50  # target >= 200/s on an idle core; loose bound for loaded CI machines
+
+
+@pytest.mark.parametrize(("fs", "lo", "hi", "n"), [(64.0, 0.5, 12.0, 3840), (64.0, 0.0, 4.0, 3840),
+                                                   (300.0, 5.0, 18.0, 9000), (1000.0, 0.5, 12.0, 2100)])
+def test_bandpass_is_scipy_sosfiltfilt(fs, lo, hi, n):
+    """``beats.bandpass`` inlines ``scipy.signal.sosfiltfilt`` (odd padding) only to reuse the initial
+    state; its output must stay bitwise identical to the library's."""
+    from scipy import signal as sps
+
+    from harness_baselines.beats import _sos, bandpass
+
+    x = np.random.default_rng(int(fs + n)).standard_normal(n).cumsum()
+    sos, _ = _sos(fs, lo, hi, 2)
+    assert np.array_equal(bandpass(x, fs, lo, hi), sps.sosfiltfilt(sos, x))  # scipy's default padding

@@ -16,13 +16,6 @@ def card_path(name: str) -> str:
 
     return str(Path(__file__).with_name("cards") / f"{name}.toml")
 
-# Lazy targets: the builders' imports (pandas, wfdb, scipy) load only when a dataset is built.
-DATASETS = {
-    "ppg-bp": "harness_datasets.realdata.ppgbp:SPEC",
-    "ptb-xl": "harness_datasets.realdata.ptbxl:SPEC",
-    "cinc2017": "harness_datasets.realdata.cinc2017:SPEC",
-}
-
 
 @hookimpl
 def harness_register_datasets(registry):

@@ -28,7 +28,6 @@ LABELS = ("af", "normal", "other", "noisy", "rhythm_class")
 KINDS = {"af": "binary", "normal": "binary", "other": "binary", "noisy": "binary",
          "rhythm_class": "categorical"}
 RECORD = re.compile(r"^A\d{5}$")
-GAIN = re.compile(r"^([-+\d.eE]+)(?:\(([-\d]+)\))?")
 BLOCK = 256
 
 
@@ -65,23 +64,17 @@ def _reference(src: Source, request: BuildRequest) -> tuple[dict[str, int], str]
                     "archive, or pass --option reference=PATH")
 
 
-def parse_header(text: str, record: str) -> tuple[int, float, float, float]:
-    """(samples, fs, gain, baseline) of a single-signal WFDB header."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+def read_header(root: Path, member: str, record: str) -> tuple[int, float, float, float]:
+    """(samples, fs, gain, baseline) of a single-signal WFDB header, read with ``wfdb.rdheader`` (which
+    applies WFDB's defaults: gain 0 or absent means 200 adu per unit, baseline absent means ADC zero)."""
+    import wfdb
+
     try:
-        head = lines[0].split()
-        fs = float(head[2].split("/")[0])
-        n = int(head[3])
-        sig = lines[1].split()
-        match = GAIN.match(sig[2]) if len(sig) > 2 else None
-        gain = float(match.group(1)) if match else 200.0
-        gain = gain or 200.0  # WFDB: gain 0 means the default 200 adu per unit
-        zero = float(sig[4]) if len(sig) > 4 else 0.0
-        baseline = float(match.group(2)) if match and match.group(2) is not None else zero
-    except (IndexError, ValueError) as exc:
-        raise DataError(f"header of record {record} is malformed ({exc})",
+        header = wfdb.rdheader(str(root / PurePosixPath(member).with_suffix("")))
+        return int(header.sig_len), float(header.fs), float(header.adc_gain[0]), float(header.baseline[0])
+    except Exception as exc:
+        raise DataError(f"header of record {record} is malformed ({type(exc).__name__}: {exc})",
                         "re-download training2017.zip") from exc
-    return n, fs, gain, baseline
 
 
 def build(request: BuildRequest) -> None:
@@ -102,7 +95,8 @@ def build(request: BuildRequest) -> None:
         absent = sorted(set(reference) - set(records))
         if request.participants:
             records = records[: request.participants]
-        headers = {r: parse_header(src.read_bytes(heas[r]).decode(), r) for r in records}
+        with src.materialized(heas[r] for r in records) as root:
+            headers = {r: read_header(root, heas[r], r) for r in records}
         rates = {fs for _, fs, _, _ in headers.values()}
         if len(rates) != 1:
             raise DataError(f"CinC 2017 records have several sampling rates {sorted(rates)}",

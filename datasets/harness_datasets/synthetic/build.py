@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,8 +110,3 @@ def build_ppg(request: BuildRequest) -> None:
 def build_ecg(request: BuildRequest) -> None:
     """Builder of ``synthetic-ecg``."""
     build_modality(request, "ecg")
-
-
-def describe_options() -> dict[str, Any]:
-    return {"segments_per_participant": f"segments per participant (default {DEFAULT_SEGMENTS})",
-            "latents": "path of a CSV to receive every participant's labels and latent traits"}
