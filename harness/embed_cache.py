@@ -82,7 +82,8 @@ class EmbeddingCache:
             if partial.exists():
                 try:
                     group = zarr.open_group(str(partial), mode="r+")
-                    if group.attrs.get("key") != key or group["embeddings"].shape != (n_segments, dim):
+                    shape = cast(zarr.Array, group["embeddings"]).shape
+                    if group.attrs.get("key") != key or shape != (n_segments, dim):
                         group = None
                 except Exception:
                     group = None
@@ -93,7 +94,7 @@ class EmbeddingCache:
                 group.create_array("embeddings", shape=(n_segments, dim), chunks=(4096, dim),
                                    dtype="float32", fill_value=np.nan)
                 group.attrs.update({"key": key, "meta": meta, "done": 0})
-            done = int(group.attrs.get("done", 0))
+            done = int(cast(int, group.attrs.get("done", 0)))
             array = cast(zarr.Array, group["embeddings"])
             for lo, hi, emb in blocks(done):
                 array[lo:hi] = emb

@@ -59,10 +59,11 @@ class _Problems:
             self.items.append(f"field '{field_name}' {what}")
 
     def names(self, value: object, field_name: str, *, modality: bool = False) -> None:
-        ok = isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)
+        items: tuple[str, ...] = value if isinstance(value, tuple) else ()
+        ok = isinstance(value, tuple) and all(isinstance(v, str) and v for v in items)
         self.need(ok, field_name, f"must be a tuple of non-empty strings, got {value!r}")
         if ok and modality:
-            bad = [v for v in value if not MODALITY_PATTERN.match(v)]  # type: ignore[union-attr]
+            bad = [v for v in items if not MODALITY_PATTERN.match(v)]
             self.need(not bad, field_name, f"holds {bad!r}; modalities are lowercase names like 'ppg'")
 
     def factory(self, value: object, field_name: str = "factory") -> None:

@@ -9,11 +9,11 @@ import os
 import sys
 from pathlib import Path
 
+from harness.commands import command_group
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("data", help="build, validate, inspect and list signal stores")
-    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION", parser_class=type(p))
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    _, data_sub = command_group(sub, "data", "build, validate, inspect and list signal stores", "data_command")
 
     b = data_sub.add_parser("build", help="build a dataset into a store")
     b.add_argument("name")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness.commands import command_group
+
 
 def register(data_subparsers: argparse._SubParsersAction) -> None:
-    p = data_subparsers.add_parser("import", help="import your own recordings (WFDB or CSV) into a store")
-    kinds = p.add_subparsers(dest="import_kind", metavar="FORMAT", parser_class=type(p))
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    _, kinds = command_group(data_subparsers, "import", "import your own recordings (WFDB or CSV) into a store",
+                             "import_kind", metavar="FORMAT")
 
     def common(q: argparse.ArgumentParser, default_modality: str | None) -> None:
         q.add_argument("source_dir", type=Path, metavar="SOURCE_DIR", help="folder with one file per record")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness.commands import command_group
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("suite", help="run a benchmark suite, or compare a re-run with committed results")
-    suite_sub = p.add_subparsers(dest="suite_command", metavar="ACTION", parser_class=type(p))
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    _, suite_sub = command_group(sub, "suite", "run a benchmark suite, or compare a re-run with committed results",
+                                 "suite_command")
 
     r = suite_sub.add_parser("run", help="run every encoder x task x dataset of a suite")
     r.add_argument("name")

@@ -102,5 +102,5 @@ def build_model(recipe: Recipe) -> nn.Module:
 
 
 def architecture_of(model: nn.Module) -> Any:
-    config = getattr(model, "config", None)
-    return config.to_dict() if hasattr(config, "to_dict") else None
+    to_dict = getattr(getattr(model, "config", None), "to_dict", None)
+    return to_dict() if callable(to_dict) else None

@@ -85,8 +85,10 @@ class SegmentTable:
 
     def train_chunks(self) -> np.ndarray:
         """Indices of chunks that hold at least one training segment."""
-        counts = np.add.reduceat(self.train.astype(np.int64), self.chunks[:, 1]) if len(self.chunks) else []
-        return np.flatnonzero(np.asarray(counts) > 0)
+        if not len(self.chunks):
+            return np.zeros(0, dtype=np.int64)
+        counts = np.add.reduceat(self.train.astype(np.int64), self.chunks[:, 1])
+        return np.flatnonzero(counts > 0)
 
     def source_of(self, index: np.ndarray) -> np.ndarray:
         offsets = np.array([s.offset for s in self.sources])

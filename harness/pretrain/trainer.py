@@ -99,7 +99,7 @@ def amp_dtype(mode: str, device: torch.device) -> torch.dtype | None:
 
 @dataclass
 class StepStats:
-    loss: float
+    loss: torch.Tensor  # kept on the device: reading it every step would synchronise CUDA
     parts: dict[str, float] = field(default_factory=dict)
 
 
@@ -250,7 +250,7 @@ class Trainer:
                 x = torch.from_numpy(reader.read(idx)).to(self.device)
                 with torch.autocast(self.device.type, dtype=self.amp or torch.float32,
                                     enabled=self.amp is not None):
-                    out.append(self.online.embed(x).float().cpu().numpy())
+                    out.append(self.online.embed(x).float().cpu().numpy())  # type: ignore[operator]
         finally:
             self.online.train(was_training)
         return np.concatenate(out)

@@ -18,6 +18,7 @@ from harness.store.schema import (
     FORMAT_VERSION,
     REQUIRED_ATTRS,
     SEGMENT_ARRAYS,
+    array,
     modality_problem,
 )
 
@@ -37,7 +38,7 @@ def _open_group(path: str | Path | Location) -> zarr.Group:
 def schema_problems(group: zarr.Group) -> list[str]:
     """Everything wrong with a store's metadata and array shapes (cheap: reads no signal chunks)."""
     problems: list[str] = []
-    attrs = dict(group.attrs)
+    attrs: dict[str, Any] = dict(group.attrs)
     if attrs.get("format") != FORMAT_NAME:
         problems.append(f"attribute 'format' is {attrs.get('format')!r}, expected {FORMAT_NAME!r}")
         return problems
@@ -54,21 +55,21 @@ def schema_problems(group: zarr.Group) -> list[str]:
             problems.append(f"array '{name}' is missing")
     if problems:
         return problems
-    sig = group["signal"]
+    sig = array(group, "signal")
     n = sig.shape[0]
     if sig.ndim != 3:
         problems.append(f"signal has {sig.ndim} dimensions, expected 3 (segment, channel, time)")
     elif sig.shape[1] != len(attrs["channel_names"]):
         problems.append(f"signal has {sig.shape[1]} channels but {len(attrs['channel_names'])} channel names")
     for name in SEGMENT_ARRAYS[1:]:
-        if group[name].shape[0] != n:
-            problems.append(f"array '{name}' has {group[name].shape[0]} entries for {n} segments")
-    n_part = group["participant"].shape[0]
+        if array(group, name).shape[0] != n:
+            problems.append(f"array '{name}' has {array(group, name).shape[0]} entries for {n} segments")
+    n_part = array(group, "participant").shape[0]
     for label in attrs.get("labels", []):
         if label not in members:
             problems.append(f"label array '{label}' is missing")
-        elif group[label].shape[0] != n_part:
-            problems.append(f"label '{label}' has {group[label].shape[0]} values for {n_part} participants")
+        elif array(group, label).shape[0] != n_part:
+            problems.append(f"label '{label}' has {array(group, label).shape[0]} values for {n_part} participants")
     if "n_segments" in attrs and attrs["n_segments"] != n:
         problems.append(f"store says {attrs['n_segments']} segments but holds {n}")
     return problems
@@ -123,31 +124,31 @@ class SignalStore:
     @cached_property
     def signal(self) -> zarr.Array:
         """The signal array, opened once (re-opening reads its metadata again: a round trip on S3)."""
-        return self.group["signal"]
+        return array(self.group, "signal")
 
     @cached_property
     def participant_ids(self) -> np.ndarray:
         """Participant id of every segment (small: one string per segment)."""
-        return np.asarray(self.group["participant_id"][:])
+        return np.asarray(array(self.group, "participant_id")[:])
 
     @cached_property
     def n_valid(self) -> np.ndarray:
-        return np.asarray(self.group["n_samples"][:])
+        return np.asarray(array(self.group, "n_samples")[:])
 
     @cached_property
     def t_start(self) -> np.ndarray:
-        return np.asarray(self.group["t_start"][:])
+        return np.asarray(array(self.group, "t_start")[:])
 
     @cached_property
     def participants(self) -> pd.DataFrame:
         """The participant table, indexed by participant id; one column per label."""
-        ids = np.asarray(self.group["participant"][:])
-        data = {label: np.asarray(self.group[label][:], dtype=np.float64) for label in self.labels}
+        ids = np.asarray(array(self.group, "participant")[:])
+        data = {label: np.asarray(array(self.group, label)[:], dtype=np.float64) for label in self.labels}
         return pd.DataFrame(data, index=pd.Index(ids, name="participant_id"))
 
     @property
     def n_participants(self) -> int:
-        return int(self.group["participant"].shape[0])
+        return int(array(self.group, "participant").shape[0])
 
     def describe(self) -> dict[str, Any]:
         """Provenance of the store for result files."""
@@ -220,7 +221,7 @@ def validate_store(path: str | Path | Location, *, deep: bool = True) -> list[st
         return problems
     store = SignalStore(path, group)
     ids = store.participant_ids
-    known = set(np.asarray(group["participant"][:]).tolist())
+    known = set(np.asarray(array(group, "participant")[:]).tolist())
     unknown = set(ids.tolist()) - known
     if unknown:
         problems.append(f"{len(unknown)} segment participant ids are not in the participant table")

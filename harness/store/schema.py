@@ -20,10 +20,16 @@ Segments are stored grouped by participant (all of a participant's segments are 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from harness.errors import DataError
 from harness.location import quiet_zarr_warnings as quiet_zarr_warnings  # its old home; callers may import it here
 from harness.modality import MODALITY_PATTERN, modality_problem
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODALITY_PATTERN", "REQUIRED_ATTRS", "SEGMENT_ARRAYS",
+if TYPE_CHECKING:
+    import zarr
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "MODALITY_PATTERN", "REQUIRED_ATTRS", "SEGMENT_ARRAYS", "array",
            "modality_problem", "quiet_zarr_warnings"]
 
 FORMAT_NAME = "biosignal-harness-store"
@@ -32,3 +38,13 @@ FORMAT_VERSION = 1
 SEGMENT_ARRAYS = ("signal", "n_samples", "participant_id", "t_start")
 REQUIRED_ATTRS = ("format", "format_version", "dataset", "modality", "fs", "units", "channel_names",
                   "source", "license", "revision", "labels")
+
+
+def array(group: zarr.Group, name: str) -> zarr.Array:
+    """``group[name]`` as an array: zarr types a member as array-or-group, a store holds only arrays."""
+    import zarr
+
+    member = group[name]
+    if not isinstance(member, zarr.Array):
+        raise DataError(f"'{name}' in the store is a group, not an array", "rebuild the store")
+    return member

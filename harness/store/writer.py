@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import zarr
 from zarr.codecs import ZstdCodec
 
@@ -25,13 +26,13 @@ from harness import __version__
 from harness.atomic import TMP_MARK
 from harness.errors import DataError
 from harness.location import Location, quiet_zarr_warnings
-from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, modality_problem
+from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, array, modality_problem
 
 ID_WIDTH = 32
 
 
-def _str_array(values: Sequence[Any]) -> np.ndarray:
-    arr = np.asarray([str(v) for v in values], dtype=f"<U{ID_WIDTH}")
+def _str_array(values: npt.ArrayLike) -> np.ndarray:
+    arr = np.asarray([str(v) for v in np.asarray(values, dtype=object).reshape(-1)], dtype=f"<U{ID_WIDTH}")
     return arr
 
 
@@ -97,8 +98,8 @@ class StoreWriter:
         ch[:] = _str_array(self.attrs["channel_names"])
 
     # -- segments ------------------------------------------------------------------------------------
-    def append(self, signal: np.ndarray, participant_id: Sequence[Any], t_start: Sequence[float] | None = None,
-               n_samples: Sequence[int] | None = None) -> None:
+    def append(self, signal: np.ndarray, participant_id: npt.ArrayLike, t_start: npt.ArrayLike | None = None,
+               n_samples: npt.ArrayLike | None = None) -> None:
         """Append segments ``(n, channels, time<=samples)``; participants must arrive grouped."""
         signal = np.asarray(signal, dtype=np.float32)
         if signal.ndim == 2:
@@ -140,7 +141,7 @@ class StoreWriter:
         lo, hi = self._written, self._written + count
         for name, values in (("signal", sig[head]), ("n_samples", lens[head]), ("t_start", starts[head]),
                              ("participant_id", pids[head])):
-            arr = self.root[name]
+            arr = array(self.root, name)
             arr.resize((hi, *arr.shape[1:]))
             arr[lo:hi] = values
             self._hash.update(np.ascontiguousarray(values).tobytes())
@@ -150,7 +151,7 @@ class StoreWriter:
         self._buffered = len(rest[0])
 
     # -- participants ----------------------------------------------------------------------------------
-    def set_participants(self, table: Mapping[str, Sequence[Any]], kinds: Mapping[str, str] | None = None) -> None:
+    def set_participants(self, table: Mapping[str, npt.ArrayLike], kinds: Mapping[str, str] | None = None) -> None:
         """Set the participant table: a ``participant_id`` column plus one column per label.
 
         Labels are stored as float32 (NaN = missing); ``kinds`` names each label's kind

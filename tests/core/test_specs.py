@@ -141,3 +141,15 @@ def test_builtin_plugins_use_only_the_public_api():
 def test_public_api_names_resolve():
     for name in harness.__all__:
         assert getattr(harness, name) is not None
+
+
+def test_listing_encoders_imports_no_torch():
+    """Specs are plain data and factories are lazy: listing what is installed loads no model code."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from harness.cli import main; main(['list', 'encoders']); "
+            "print('torch' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-2:] == ["False", "False"]

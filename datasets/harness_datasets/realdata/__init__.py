@@ -10,16 +10,9 @@ from harness import hookimpl
 __version__ = "0.1.0"
 
 
-def card_path(name: str) -> str:
-    """The dataset card shipped inside this package (package data, so wheel installs carry it)."""
-    from pathlib import Path
-
-    return str(Path(__file__).with_name("cards") / f"{name}.toml")
-
-
 @hookimpl
 def harness_register_datasets(registry):
-    from harness_datasets.realdata import cinc2017, ppgbp, ptbxl
+    from harness_datasets.realdata.specs import SPECS
 
-    for module in (ppgbp, ptbxl, cinc2017):
-        registry.add(module.SPEC)
+    for spec in SPECS:
+        registry.add(spec)

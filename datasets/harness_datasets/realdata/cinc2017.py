@@ -13,18 +13,16 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from harness import BuildRequest, DataError, DatasetSpec
-from harness_datasets.realdata import card_path
+from harness import BuildRequest, DataError
+from harness_datasets.realdata import specs
 from harness_datasets.realdata.sources import Source, open_source, progress_bar
 
-NAME = "cinc2017"
-URL = "https://physionet.org/content/challenge-2017/1.0.0/"
-LICENSE = "ODC-By-1.0"
-CITATION = ("Clifford GD, Liu C, Moody B, et al. AF Classification from a Short Single Lead ECG Recording: "
-            "the PhysioNet/Computing in Cardiology Challenge 2017. Computing in Cardiology 44 (2017). "
-            "doi:10.22489/CinC.2017.065")
+SPEC = specs.CINC2017
+NAME, LICENSE, CITATION, LABELS = SPEC.name, SPEC.license, SPEC.citation, SPEC.labels
+URL = specs.CINC_URL
+
+
 CLASSES = {"N": 0, "A": 1, "O": 2, "~": 3}
-LABELS = ("af", "normal", "other", "noisy", "rhythm_class")
 KINDS = {"af": "binary", "normal": "binary", "other": "binary", "noisy": "binary",
          "rhythm_class": "categorical"}
 RECORD = re.compile(r"^A\d{5}$")
@@ -136,9 +134,3 @@ def build(request: BuildRequest) -> None:
             writer.set_participants(table, kinds=KINDS)
 
 
-SPEC = DatasetSpec(
-    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="CinC2017-AF", card=card_path("cinc2017"),
-    license=LICENSE, citation=CITATION,
-    description="PhysioNet/CinC 2017: 8,528 single-lead handheld ECGs, 300 Hz, 9-61 s; N/A/O/~ rhythm "
-                "labels (REFERENCE-v3); one participant per record.",
-)

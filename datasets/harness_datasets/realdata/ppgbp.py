@@ -23,21 +23,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness import BuildRequest, DataError, DatasetSpec
-from harness_datasets.realdata import card_path
+from harness import BuildRequest, DataError
+from harness_datasets.realdata import specs
 from harness_datasets.realdata.sources import open_source, progress_bar
 
-NAME = "ppg-bp"
+SPEC = specs.PPG_BP
+NAME, LICENSE, CITATION, LABELS = SPEC.name, SPEC.license, SPEC.citation, SPEC.labels
+URL = specs.PPGBP_URL
+
+
 FS = 1000.0
 SAMPLES = 2100
-URL = "https://doi.org/10.6084/m9.figshare.5459299"
-LICENSE = "CC-BY-4.0"
-CITATION = ("Liang Y, Chen Z, Liu G, Elgendi M. A new, short-recorded photoplethysmogram dataset for blood "
-            "pressure monitoring in China. Scientific Data 5, 180020 (2018). doi:10.1038/sdata.2018.20")
 SEGMENT_FILE = re.compile(r"^(\d+)_(\d+)\.txt$")
 STAGES = {"normal": 0, "prehypertension": 1, "stage 1 hypertension": 2, "stage 2 hypertension": 3}
-LABELS = ("age", "sex", "height", "weight", "bmi", "sbp", "dbp", "hr", "hypertension", "hypertension_stage",
-          "diabetes", "cerebral_infarction", "cerebrovascular_disease")
 KINDS = {"sex": "binary", "hypertension": "binary", "diabetes": "binary", "cerebral_infarction": "binary",
          "cerebrovascular_disease": "binary", "hypertension_stage": "categorical"}
 # Column-name prefixes (lower case) of the label sheet -> label names; prefixes survive small renames.
@@ -109,8 +107,8 @@ def plan_segments(files: dict[str, bytes]) -> tuple[dict[str, list[tuple[int, st
         if len(members) < 2:
             continue
         names = sorted((PurePosixPath(m).name for m in members), key=_order_key)
-        subjects = {SEGMENT_FILE.match(n).group(1) for n in names}  # type: ignore[union-attr]
-        if len(subjects) > 1:
+        owners = {SEGMENT_FILE.match(n).group(1) for n in names}  # type: ignore[union-attr]
+        if len(owners) > 1:
             drop.update(names)
             dropped.append({"files": names, "kept": None, "reason": "identical across subjects"})
         else:
@@ -177,9 +175,3 @@ def build(request: BuildRequest) -> None:
         writer.set_participants(table, kinds=KINDS)
 
 
-SPEC = DatasetSpec(
-    name=NAME, modality="ppg", build=build, labels=LABELS, default_source="PPG-BP", card=card_path("ppg-bp"),
-    license=LICENSE, citation=CITATION,
-    description="PPG-BP: 219 adults, three 2.1 s fingertip PPG segments at 1 kHz; blood pressure, "
-                "demographics and conditions.",
-)

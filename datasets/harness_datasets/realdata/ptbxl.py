@@ -14,19 +14,17 @@ from pathlib import PurePosixPath
 import numpy as np
 import pandas as pd
 
-from harness import BuildRequest, DataError, DatasetSpec
-from harness_datasets.realdata import card_path
+from harness import BuildRequest, DataError
+from harness_datasets.realdata import specs
 from harness_datasets.realdata.sources import Source, open_source, progress_bar
 
-NAME = "ptb-xl"
-URL = "https://physionet.org/content/ptb-xl/1.0.3/"
-LICENSE = "CC-BY-4.0"
-CITATION = ("Wagner P, Strodthoff N, Bousseljot R-D, et al. PTB-XL, a large publicly available "
-            "electrocardiography dataset. Scientific Data 7, 154 (2020). doi:10.1038/s41597-020-0495-6; "
-            "PhysioNet doi:10.13026/kfzx-aw45")
+SPEC = specs.PTB_XL
+NAME, LICENSE, CITATION, LABELS = SPEC.name, SPEC.license, SPEC.citation, SPEC.labels
+URL = specs.PTBXL_URL
+SUPERCLASSES = specs.PTBXL_SUPERCLASSES
+
+
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
-LABELS = ("age", "sex", "height", "weight", "bmi", *(s.lower() for s in SUPERCLASSES), "af", "strat_fold")
 KINDS = {"sex": "binary", "af": "binary", "strat_fold": "categorical",
          **{s.lower(): "binary" for s in SUPERCLASSES}}
 AGE_CAP = 90.0  # PTB-XL writes ages above 89 as 300 (HIPAA); they become 90
@@ -162,9 +160,3 @@ def build(request: BuildRequest) -> None:
             writer.set_participants(columns, kinds=KINDS)
 
 
-SPEC = DatasetSpec(
-    name=NAME, modality="ecg", build=build, labels=LABELS, default_source="PTB-XL-subset500", card=card_path("ptb-xl"),
-    license=LICENSE, citation=CITATION,
-    description="PTB-XL: 12-lead 10 s clinical ECGs (100/500 Hz), age/sex/height/weight, "
-                "diagnostic superclasses, AF; participant = patient_id.",
-)

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import Literal, overload
 
 from harness import DataError
 
@@ -57,6 +58,12 @@ class Source:
         self.close()
 
     # -- finding -------------------------------------------------------------------------------------
+    @overload
+    def find(self, name: str, *, required: Literal[True] = ..., what: str = "", under: str | None = None) -> str: ...
+
+    @overload
+    def find(self, name: str, *, required: bool, what: str = "", under: str | None = None) -> str | None: ...
+
     def find(self, name: str, *, required: bool = True, what: str = "",
              under: str | None = None) -> str | None:
         """The member whose file name is ``name`` (shortest path wins when several match)."""

@@ -4,8 +4,7 @@ See docs/synthetic-cohorts.md for what the generator models and the effect sizes
 """
 
 from harness import DatasetSpec, hookimpl
-from harness_datasets.synthetic.build import DEFAULT_PARTICIPANTS, build_ecg, build_ppg
-from harness_datasets.synthetic.cohort import LABELS
+from harness_datasets.synthetic.design import DEFAULT_PARTICIPANTS, LABELS
 
 __version__ = "0.1.0"
 
@@ -20,7 +19,8 @@ _DESCRIPTIONS = {
     "ecg": "Synthetic single-lead ECG cohort: 128 Hz, 30 s segments; labels act through heart rate, HRV, "
            "intervals, axis and voltage; AF with fibrillatory waves.",
 }
-_BUILDERS = {"ppg": build_ppg, "ecg": build_ecg}
+# Lazy builders: numpy, pandas and the generator load only when a cohort is built.
+_BUILDERS = {"ppg": "harness_datasets.synthetic.build:build_ppg", "ecg": "harness_datasets.synthetic.build:build_ecg"}
 # The evaluation cohorts are the runs' defaults; PPG (the wrist signal of the method) also for encoders and
 # tasks that take any modality, e.g. `harness run --encoder prior --task age`.
 DEFAULT_FOR = {"ppg": ("ppg", "any"), "ecg": ("ecg",)}

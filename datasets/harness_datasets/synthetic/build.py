@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from harness import BuildRequest, UsageError, write_text
-from harness_datasets.synthetic import ecg, ppg
+from harness_datasets.synthetic import design, ecg, ppg
 from harness_datasets.synthetic.cohort import (
     BLOCK_PARTICIPANTS,
     LABELS,
@@ -27,7 +27,7 @@ from harness_datasets.synthetic.cohort import (
 from harness_datasets.synthetic.signals import SegmentBatch
 from harness_datasets.synthetic.version import GENERATOR_VERSION
 
-DEFAULT_PARTICIPANTS = 800
+DEFAULT_PARTICIPANTS = design.DEFAULT_PARTICIPANTS
 DEFAULT_SEGMENTS = 4
 OPTIONS = ("segments_per_participant", "latents")
 GENERATORS = {"ppg": ppg, "ecg": ecg}

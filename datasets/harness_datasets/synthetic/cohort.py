@@ -12,16 +12,13 @@ import numpy as np
 import pandas as pd
 
 from harness import UsageError
+from harness_datasets.synthetic import design
 
 BLOCK_PARTICIPANTS = 64
 MODALITY_CODES = {"ppg": 1, "ecg": 2}
 PPG_CHANNELS = 4
 
-# Labels written to the store, per modality (sex: 1 = female, 0 = male).
-LABELS = {
-    "ppg": ("age", "sex", "bmi", "hypertension", "diabetes"),
-    "ecg": ("age", "sex", "bmi", "hypertension", "diabetes", "af"),
-}
+LABELS = design.LABELS
 
 
 def block_rng(seed: int, modality: str, block: int, stream: int) -> np.random.Generator:

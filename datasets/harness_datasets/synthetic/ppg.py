@@ -49,8 +49,8 @@ def unit_pulses(rng: np.random.Generator, cohort: pd.DataFrame, part: np.ndarray
     runoff = _col(cohort, "latent_runoff", part)
     scale = np.clip(rr0 / 0.85, 0.55, 1.3)  # diastole shortens at high heart rate
     # per-beat amplitude: respiratory modulation, jitter, small ectopic pulse, potentiated next beat
-    am = 0.07 * np.exp(0.3 * rng.standard_normal(n))
-    phase = rng.uniform(0, 2 * np.pi, n)
+    am: np.ndarray = 0.07 * np.exp(0.3 * rng.standard_normal(n))
+    phase = rng.uniform(0, 2 * np.pi, size=(n,))
     amp = (1.0 + am[:, None] * np.sin(2 * np.pi * resp_hz[:, None] * times + phase[:, None])
            + 0.03 * rng.standard_normal((n, n_beats)))
     amp = amp * np.where(ectopic, 0.5, 1.0)

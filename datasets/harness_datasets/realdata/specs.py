@@ -1,0 +1,61 @@
+"""What the built-in real datasets are: names, labels, licences, citations, releases and cards.
+
+Plain data (no pandas, wfdb or scipy), so registering them is cheap; each builder module loads only when
+its dataset is built (the specs name it as a lazy ``"module:attr"`` target).
+"""
+
+from pathlib import Path
+
+from harness import DatasetSpec
+
+
+def card_path(name: str) -> str:
+    """The dataset card shipped inside this package (package data, so wheel installs carry it)."""
+    return str(Path(__file__).with_name("cards") / f"{name}.toml")
+
+
+PPGBP_NAME = "ppg-bp"
+PPGBP_URL = "https://doi.org/10.6084/m9.figshare.5459299"
+PPGBP_LICENSE = "CC-BY-4.0"
+PPGBP_CITATION = ("Liang Y, Chen Z, Liu G, Elgendi M. A new, short-recorded photoplethysmogram dataset for blood "
+                  "pressure monitoring in China. Scientific Data 5, 180020 (2018). doi:10.1038/sdata.2018.20")
+PPGBP_LABELS = ("age", "sex", "height", "weight", "bmi", "sbp", "dbp", "hr", "hypertension", "hypertension_stage",
+                "diabetes", "cerebral_infarction", "cerebrovascular_disease")
+PPG_BP = DatasetSpec(
+    name=PPGBP_NAME, modality="ppg", build="harness_datasets.realdata.ppgbp:build", labels=PPGBP_LABELS,
+    default_source="PPG-BP", card=card_path("ppg-bp"), license=PPGBP_LICENSE, citation=PPGBP_CITATION,
+    description="PPG-BP: 219 adults, three 2.1 s fingertip PPG segments at 1 kHz; blood pressure, "
+                "demographics and conditions.",
+)
+
+PTBXL_NAME = "ptb-xl"
+PTBXL_URL = "https://physionet.org/content/ptb-xl/1.0.3/"
+PTBXL_LICENSE = "CC-BY-4.0"
+PTBXL_CITATION = ("Wagner P, Strodthoff N, Bousseljot R-D, et al. PTB-XL, a large publicly available "
+                  "electrocardiography dataset. Scientific Data 7, 154 (2020). doi:10.1038/s41597-020-0495-6; "
+                  "PhysioNet doi:10.13026/kfzx-aw45")
+PTBXL_SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
+PTBXL_LABELS = ("age", "sex", "height", "weight", "bmi", *(s.lower() for s in PTBXL_SUPERCLASSES), "af",
+                "strat_fold")
+PTB_XL = DatasetSpec(
+    name=PTBXL_NAME, modality="ecg", build="harness_datasets.realdata.ptbxl:build", labels=PTBXL_LABELS,
+    default_source="PTB-XL-subset500", card=card_path("ptb-xl"), license=PTBXL_LICENSE, citation=PTBXL_CITATION,
+    description="PTB-XL: 12-lead 10 s clinical ECGs (100/500 Hz), age/sex/height/weight, "
+                "diagnostic superclasses, AF; participant = patient_id.",
+)
+
+CINC_NAME = "cinc2017"
+CINC_URL = "https://physionet.org/content/challenge-2017/1.0.0/"
+CINC_LICENSE = "ODC-By-1.0"
+CINC_CITATION = ("Clifford GD, Liu C, Moody B, et al. AF Classification from a Short Single Lead ECG Recording: "
+                 "the PhysioNet/Computing in Cardiology Challenge 2017. Computing in Cardiology 44 (2017). "
+                 "doi:10.22489/CinC.2017.065")
+CINC_LABELS = ("af", "normal", "other", "noisy", "rhythm_class")
+CINC2017 = DatasetSpec(
+    name=CINC_NAME, modality="ecg", build="harness_datasets.realdata.cinc2017:build", labels=CINC_LABELS,
+    default_source="CinC2017-AF", card=card_path("cinc2017"), license=CINC_LICENSE, citation=CINC_CITATION,
+    description="PhysioNet/CinC 2017: 8,528 single-lead handheld ECGs, 300 Hz, 9-61 s; N/A/O/~ rhythm "
+                "labels (REFERENCE-v3); one participant per record.",
+)
+
+SPECS = (PPG_BP, PTB_XL, CINC2017)
