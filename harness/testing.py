@@ -4,7 +4,7 @@ Run them in your plugin's CI, either one by one::
 
     from harness.testing import check_encoder
     def test_my_encoder():
-        check_encoder(MY_ENCODER_SPEC)          # or check_encoder(my_factory, modality="ppg")
+        check_encoder(MY_ENCODER_SPEC)          # or check_encoder(my_factory, modality="acc")
 
 or all that apply to each of your specs, as scikit-learn's ``parametrize_with_checks`` does::
 
@@ -40,8 +40,10 @@ from harness.specs import AugmentationSpec, EncoderSpec, LossSpec, PairPolicySpe
 from harness.store import StoreWriter, open_store, validate_store
 from harness.tasks import TaskSpec
 
+#: The modality an encoder that takes any modality is checked with (a name no plugin needs to know).
+DEMO_MODALITY = "demo"
 #: Input for encoders that declare none (they read the raw store signal).
-GENERIC_INPUT = InputSpec("any", channels=1, fs=64.0, window_s=30.0)
+GENERIC_INPUT = InputSpec(DEMO_MODALITY, channels=1, fs=64.0, window_s=30.0)
 #: Plausible values for the labels an encoder may declare as input.
 DEMO_LABELS = {"age": 50.0, "sex": 0.0, "bmi": 25.0, "height": 170.0, "weight": 72.0}
 
@@ -83,9 +85,9 @@ def check_encoder(target: EncoderSpec | Callable[..., Encoder], modality: str | 
     spec, factory = _spec_and_factory(target)
     if spec is not None:
         check_spec(spec)
-        modality = modality or (spec.modalities[0] if spec.modalities else "ppg")
+        modality = modality or (spec.modalities[0] if spec.modalities else DEMO_MODALITY)
         assert not spec.modalities or modality in spec.modalities, f"the spec does not declare modality {modality!r}"
-    modality = modality or "ppg"
+    modality = modality or DEMO_MODALITY
     assert modality_problem(modality) is None, modality_problem(modality)
     encoder = factory(modality=modality, device=device, checkpoint=None)
     for attr in ("name", "embedding_dim", "revision", "input_spec", "training_datasets"):
@@ -230,7 +232,7 @@ def check_pair_policy(policy: Any, participant_ids: np.ndarray | None = None) ->
 def checks_for(spec: Any) -> Iterator[tuple[str, Callable[[Any], None]]]:
     """``(id, check)`` for every check that applies to ``spec`` (an encoder gets one per modality)."""
     if isinstance(spec, EncoderSpec):
-        for modality in spec.modalities or ("ppg",):
+        for modality in spec.modalities or (DEMO_MODALITY,):
             yield f"check_encoder[{modality}]", functools.partial(_run_encoder_check, modality=modality)
     elif isinstance(spec, TaskSpec):
         yield "check_task", check_task

@@ -21,10 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--participants", type=int, help="participant count (synthetic datasets)")
     b.add_argument("--segments-per-participant", type=int, help="segments per participant (synthetic)")
     b.add_argument("--seed", type=int, default=None,
-                   help="generator seed (synthetic; default: the dataset's own draw, e.g. 0 for synthetic-ppg, "
-                        "2 for synthetic-ppg-validation)")
+                   help="generator seed (synthetic datasets; default: the draw the dataset's spec names, "
+                        "so two specs over one generator are two independent cohorts)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="builder option, repeatable (e.g. fs=500 for ptb-xl, reference=PATH for cinc2017)")
+                   help="builder option KEY=VALUE, repeatable (the keys are the builder's own, e.g. fs=500)")
     b.add_argument("--output", help="store path or URL, e.g. s3://bucket/x (default HARNESS_HOME/stores/NAME)")
     b.add_argument("--data-url", help="object-storage store root, e.g. s3://bucket/stores (env HARNESS_DATA_URL)")
     b.add_argument("--quiet", action="store_true")
