@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harness.modality import MODALITY_PATTERN
-from harness.specs import Spec, is_lazy_target, resolve_target
+from harness.specs import FieldChecks, Spec, resolve_target
 
 if TYPE_CHECKING:
     from harness.store.writer import StoreWriter
@@ -65,23 +65,17 @@ class DatasetSpec(Spec):
         resolve_target(self.build, f"builder of dataset '{self.name}'")(request)
 
     def problems(self) -> list[str]:
-        out = super().problems()
-        if not (isinstance(self.modality, str) and MODALITY_PATTERN.match(self.modality)):
-            out.append(f"field 'modality' is {self.modality!r}; use a lowercase name like 'ppg'")
-        if not (callable(self.build) or is_lazy_target(self.build)):
-            out.append("field 'build' must be a callable or a 'package.module:attr' string")
-        for key in ("labels", "default_for"):
-            value = getattr(self, key)
-            if not (isinstance(value, tuple) and all(isinstance(v, str) and v for v in value)):
-                out.append(f"field '{key}' must be a tuple of non-empty strings, got {value!r}")
-        if isinstance(self.default_for, tuple) and set(self.default_for) - {self.modality, ANY_MODALITY}:
-            out.append(f"field 'default_for' may only name the dataset's own modality ({self.modality!r}) "
-                       f"or {ANY_MODALITY!r}")
-        if self.default_participants is not None and not (
-                isinstance(self.default_participants, int) and self.default_participants >= 2):
-            out.append("field 'default_participants' must be an int >= 2 or None")
-        if not isinstance(self.default_seed, int):
-            out.append("field 'default_seed' must be an int")
-        if self.card is not None and not isinstance(self.card, str):
-            out.append("field 'card' must be a path string or None")
-        return out
+        p = FieldChecks()
+        p.need(isinstance(self.modality, str) and bool(MODALITY_PATTERN.match(self.modality)), "modality",
+               f"is {self.modality!r}; use a lowercase name like 'ppg'")
+        p.factory(self.build, "build")
+        p.names(self.labels, "labels")
+        p.names(self.default_for, "default_for")
+        p.need(not (isinstance(self.default_for, tuple) and set(self.default_for) - {self.modality, ANY_MODALITY}),
+               "default_for", f"may only name the dataset's own modality ({self.modality!r}) or {ANY_MODALITY!r}")
+        p.need(self.default_participants is None or (isinstance(self.default_participants, int)
+                                                     and self.default_participants >= 2),
+               "default_participants", "must be an int >= 2 or None")
+        p.need(isinstance(self.default_seed, int), "default_seed", "must be an int")
+        p.need(self.card is None or isinstance(self.card, str), "card", "must be a path string or None")
+        return super().problems() + p.items

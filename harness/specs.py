@@ -14,7 +14,7 @@ from __future__ import annotations
 import pkgutil
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from harness.encoders import InputSpec
@@ -37,6 +37,13 @@ def is_lazy_target(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", value) is not None
 
 
+def target_name(value: Factory) -> str:
+    """``"module:attr"`` for a factory given as an object or as a lazy string (recorded in checkpoints)."""
+    if isinstance(value, str):
+        return value
+    return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
+
+
 def resolve_target(value: Factory, what: str = "target") -> Any:
     """The object a lazy ``"module:attr"`` string names (other values are returned as they are)."""
     if not isinstance(value, str):
@@ -48,8 +55,8 @@ def resolve_target(value: Factory, what: str = "target") -> Any:
                           "fix or disable the plugin providing it") from exc
 
 
-class _Problems:
-    """Collects the first broken field of a spec, in declaration order."""
+class FieldChecks:
+    """Collects a spec's broken fields, in declaration order (every spec kind's ``problems`` uses it)."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -73,7 +80,7 @@ class _Problems:
 
 def input_spec_problems(spec: object, where: str = "input_spec") -> list[str]:
     """What is wrong with an :class:`InputSpec` (used by encoder and recipe specs)."""
-    p = _Problems()
+    p = FieldChecks()
     if not isinstance(spec, InputSpec):
         return [f"field '{where}' must be a harness.InputSpec, got {type(spec).__name__}"]
     p.need(bool(MODALITY_PATTERN.match(str(spec.modality))), f"{where}.modality",
@@ -99,7 +106,7 @@ class Spec:
 
     def problems(self) -> list[str]:
         """Every broken field, as ``"field 'x' must ..."``; empty when the spec is sound."""
-        p = _Problems()
+        p = FieldChecks()
         p.need(isinstance(self.name, str) and bool(self.name.strip()), "name", "must be a non-empty string")
         p.need(isinstance(self.description, str), "description", "must be a string")
         return p.items
@@ -111,15 +118,6 @@ class Spec:
             raise SpecError(f"{self.entry_kind} '{self.name}' has an invalid spec: {problems[0]}{more}",
                             f"fix the {type(self).__name__} the plugin registers")
 
-    def summary(self) -> dict[str, Any]:
-        """The spec's plain-data fields (for ``harness list`` and result provenance)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if callable(value) and not isinstance(value, type | str):
-                value = f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
-            out[f.name] = value
-        return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +142,7 @@ class RecipeSpec:
     weight_decay: float = 1e-5
 
     def problems(self) -> list[str]:
-        p = _Problems()
+        p = FieldChecks()
         p.factory(self.model, "recipe.model")
         p.need(isinstance(self.model_configs, Mapping) and "default" in self.model_configs
                and all(isinstance(v, str) and v for v in self.model_configs.values()), "recipe.model_configs",
@@ -176,13 +174,6 @@ class RecipeSpec:
         raise UsageError(f"--model-config '{choice}' is not one of this recipe's model configs ({known})",
                          f"pass one of: {known}")
 
-    def to_dict(self) -> dict[str, Any]:
-        model = self.model if isinstance(self.model, str) else f"{self.model.__module__}:{self.model.__qualname__}"
-        return {"model": model, "model_configs": dict(self.model_configs), "pair_policy": self.pair_policy,
-                "losses": {k: dict(v) for k, v in self.losses.items()},
-                "augmentations": [[name, dict(params)] for name, params in self.augmentations],
-                "input_spec": self.input_spec.to_dict(), "momentum": self.momentum, "lr": self.lr,
-                "weight_decay": self.weight_decay}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,7 +209,7 @@ class EncoderSpec(Spec):
     uses_torch: bool = True
 
     def problems(self) -> list[str]:
-        p = _Problems()
+        p = FieldChecks()
         p.factory(self.factory)
         p.need(isinstance(self.uses_torch, bool), "uses_torch", "must be True or False")
         p.need(self.kind in ENCODER_KINDS, "kind", f"is {self.kind!r}, expected one of "
@@ -263,7 +254,7 @@ class AugmentationSpec(Spec):
         return tuple(self.defaults)
 
     def problems(self) -> list[str]:
-        p = _Problems()
+        p = FieldChecks()
         p.factory(self.factory)
         ok = isinstance(self.defaults, Mapping) and all(isinstance(v, Mapping) for v in self.defaults.values())
         p.need(ok, "defaults", "must map modality names to parameter mappings")
@@ -286,7 +277,7 @@ class LossSpec(Spec):
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
-        p = _Problems()
+        p = FieldChecks()
         p.factory(self.factory)
         p.need(self.consumes in LOSS_INPUTS, "consumes", f"is {self.consumes!r}, expected 'pairs' or 'embeddings'")
         p.need(isinstance(self.defaults, Mapping), "defaults", "must be a mapping of parameters")
@@ -301,6 +292,6 @@ class PairPolicySpec(Spec):
     factory: Factory
 
     def problems(self) -> list[str]:
-        p = _Problems()
+        p = FieldChecks()
         p.factory(self.factory)
         return super().problems() + p.items

@@ -7,8 +7,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from harness.modality import modality_problem
-from harness.specs import Spec
+from harness.specs import FieldChecks, Spec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,26 +31,23 @@ class TaskSpec(Spec):
     def problems(self) -> list[str]:
         from harness.metrics import METRICS
 
-        out = super().problems()
-        if not (isinstance(self.version, int) and self.version >= 1):
-            out.append(f"field 'version' must be an int >= 1, got {self.version!r}")
-        if not (isinstance(self.label, str) and self.label):
-            out.append("field 'label' must name a participant label")
-        if self.kind not in ("regression", "classification"):
-            out.append(f"field 'kind' is {self.kind!r}, expected 'regression' or 'classification'")
-        for key in ("metric", "extra_metrics"):
-            for metric in (self.metric,) if key == "metric" else self.extra_metrics:
-                if metric not in METRICS:
-                    out.append(f"field '{key}' names unknown metric {metric!r} (known: {', '.join(METRICS)})")
-                elif self.kind not in METRICS[metric].kinds:
-                    out.append(f"field '{key}': metric {metric!r} does not score {self.kind} tasks")
-        if self.threshold is not None and not isinstance(self.threshold, int | float):
-            out.append("field 'threshold' must be a number or None")
-        if not (isinstance(self.modalities, tuple) and all(modality_problem(m) is None for m in self.modalities)):
-            out.append(f"field 'modalities' must be a tuple of lowercase modality names, got {self.modalities!r}")
-        if not isinstance(self.extra_metrics, tuple):
-            out.append("field 'extra_metrics' must be a tuple of metric names")
-        return out
+        p = FieldChecks()
+        p.need(isinstance(self.version, int) and self.version >= 1, "version",
+               f"must be an int >= 1, got {self.version!r}")
+        p.need(isinstance(self.label, str) and bool(self.label), "label", "must name a participant label")
+        p.need(self.kind in ("regression", "classification"), "kind",
+               f"is {self.kind!r}, expected 'regression' or 'classification'")
+        p.names(self.extra_metrics, "extra_metrics")
+        extra = self.extra_metrics if isinstance(self.extra_metrics, tuple) else ()
+        for key, metric in [("metric", self.metric), *(("extra_metrics", m) for m in extra)]:
+            known = metric in METRICS
+            p.need(known, key, f"names unknown metric {metric!r} (known: {', '.join(METRICS)})")
+            p.need(not known or self.kind in METRICS[metric].kinds, key,
+                   f"names metric {metric!r}, which does not score {self.kind} tasks")
+        p.need(self.threshold is None or isinstance(self.threshold, int | float), "threshold",
+               "must be a number or None")
+        p.names(self.modalities, "modalities", modality=True)
+        return super().problems() + p.items
 
     @property
     def higher_is_better(self) -> bool:

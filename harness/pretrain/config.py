@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.encoders import InputSpec
 from harness.errors import UsageError
-from harness.specs import EncoderSpec, RecipeSpec
+from harness.specs import EncoderSpec, RecipeSpec, target_name
 
 
 @dataclass
@@ -125,7 +125,7 @@ def resolve_recipe(encoder: str, spec: EncoderSpec, config: PretrainConfig) -> R
     if not losses:
         raise UsageError(f"--drop-loss leaves the recipe of '{encoder}' without a loss", "keep at least one loss")
     return Recipe(
-        encoder=encoder, model=recipe.to_dict()["model"], model_config=recipe.model_config(config.model_config),
+        encoder=encoder, model=target_name(recipe.model), model_config=recipe.model_config(config.model_config),
         pair_policy=config.pair_policy or recipe.pair_policy, losses=losses,
         augmentations=[(str(name), dict(params)) for name, params in recipe.augmentations],
         input_spec=recipe.input_spec,
