@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -96,20 +97,54 @@ def run_cli(*args: str, env: dict | None = None):
     return code, out.getvalue(), err.getvalue()
 
 
-def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float = 300):
-    """Run ``cmd`` in its own session; on timeout kill the whole group (torchrun workers included).
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``): torchrun starts its workers in their own
+    sessions, so killing torchrun's process group would leave them running with our pipes open."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
-    Returns ``(returncode, stdout, stderr)``; a timeout fails the test with the output so far.
+
+def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float = 300):
+    """Run ``cmd`` in its own session; on timeout kill it and every descendant (torchrun workers too).
+
+    Output goes to files, not pipes, so no process left holding them can block the test. Returns
+    ``(returncode, stdout, stderr)``; a timeout fails the test with the output so far.
     """
     import signal
     import subprocess
+    import tempfile
 
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        stdout, stderr = proc.communicate()
-        pytest.fail(f"{' '.join(cmd[:6])} ... timed out after {timeout} s; output: {stdout[-2000:]} {stderr[-3000:]}")
-    return proc.returncode, stdout, stderr
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            victims = _descendants(proc.pid)
+            proc.send_signal(signal.SIGTERM)  # torchrun forwards it to its workers
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+            for pid in [proc.pid, *victims]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            proc.wait()
+            out.seek(0)
+            err.seek(0)
+            pytest.fail(f"{' '.join(cmd[:6])} ... timed out after {timeout} s; output: "
+                        f"{out.read()[-2000:]} {err.read()[-6000:]}")
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read(), err.read()
