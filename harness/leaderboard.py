@@ -150,16 +150,25 @@ def generate(results_dir: Path, *, with_plots: bool = False,
     markdown = render_markdown(summary, plots=plot_names)
     if paired:
         markdown += "\n" + render_paired(paired)
+    from harness.site import render_site
+
     return {"README.md": markdown,
-            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots}
+            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots,
+            **render_site(results, paired)}
 
 
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    from harness.site import orphan_pages
+
+    for name in orphan_pages(out_dir, files):  # pages of encoders that no longer have results
+        (Path(out_dir) / name).unlink()
     return [write_text(Path(out_dir) / name, content) for name, content in files.items()]
 
 
 def stale_files(out_dir: Path, files: dict[str, str]) -> list[str]:
-    stale = []
+    from harness.site import orphan_pages
+
+    stale = orphan_pages(out_dir, files)
     for name, content in files.items():
         path = Path(out_dir) / name
         if not path.exists() or path.read_text() != content:
