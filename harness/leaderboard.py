@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ def render_paired(rows: list[dict[str, Any]]) -> str:
 
 
 def generate(results_dir: Path, *, with_plots: bool = False,
-             pairs: list[tuple[str, str]] | None = None) -> dict[str, str]:
+             pairs: list[tuple[str, str]] | None = None,
+             suites: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
     """Return {relative file name: content} for the leaderboard.
 
     Tables and JSON are a pure function of the results (and the declared ``pairs``) and are what
@@ -150,11 +152,17 @@ def generate(results_dir: Path, *, with_plots: bool = False,
     markdown = render_markdown(summary, plots=plot_names)
     if paired:
         markdown += "\n" + render_paired(paired)
+    from harness import ranking
+
+    rankings = ranking.suite_rankings(results, suites or {})
+    if rankings:
+        summary["rankings"] = [r.to_dict() for r in rankings]
+        markdown += "\n" + ranking.render_markdown(rankings)
     from harness.site import render_site
 
     return {"README.md": markdown,
             "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots,
-            **render_site(results, paired)}
+            **render_site(results, paired, rankings=rankings)}
 
 
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.ranking import RankSummary, describe
 from harness.results import Result
 
 SITE_DIR = "site"
@@ -334,8 +335,45 @@ def _protocol(results: Sequence[Result]) -> str:
             "pretraining data includes the evaluation dataset. Click a column header to sort.</p>")
 
 
+def _rank_svg(s: RankSummary) -> str:
+    """Mean rank bars with their CI whiskers and the critical difference as a red bar."""
+    k = len(s.encoders)
+    width, row = 420, 22
+    scale = (width - 190) / max(k, 2)  # rank r sits at 140 + r * scale
+    bars = []
+    for i, (name, mean, lo, hi) in enumerate(zip(s.encoders, s.mean_rank, s.ci_low, s.ci_high)):
+        y = 8 + i * row
+        bars.append(
+            f"<text x=\"135\" y=\"{y + 12}\" font-size=\"11\" text-anchor=\"end\">{escape(name)}</text>"
+            f"<rect x=\"140\" y=\"{y + 3}\" width=\"{mean * scale:.1f}\" height=\"12\" fill=\"#9ec5fe\"/>"
+            f"<line x1=\"{140 + lo * scale:.1f}\" x2=\"{140 + hi * scale:.1f}\" y1=\"{y + 9}\" "
+            f"y2=\"{y + 9}\" stroke=\"#1b1f24\"/>"
+            f"<text x=\"{140 + hi * scale + 4:.1f}\" y=\"{y + 12}\" font-size=\"10\">{mean:.2f}</text>")
+    if s.critical_difference is not None:
+        y = 8 + k * row
+        bars.append(f"<line x1=\"140\" x2=\"{140 + s.critical_difference * scale:.1f}\" y1=\"{y + 6}\" "
+                    f"y2=\"{y + 6}\" stroke=\"#cf222e\" stroke-width=\"3\"/><text x=\"135\" y=\"{y + 10}\" "
+                    f"font-size=\"11\" text-anchor=\"end\">CD</text>")
+    return _svg(width, 8 + (k + 1) * row, "".join(bars), f"mean ranks, {s.suite} {s.modality}")
+
+
+def _rankings_section(rankings: Sequence[RankSummary]) -> str:
+    if not rankings:
+        return ""
+    parts = ["<section id=\"rankings\">\n<h2>Across datasets</h2>\n<p>Per suite and modality, each encoder's mean "
+             "rank over the (dataset, task) cells (1 = best, bootstrap 95 % CI over cells), the Friedman test and "
+             "the Nemenyi critical difference (CD, α = 0.05). Bars: mean rank; whiskers: CI; encoders whose mean "
+             "ranks differ by more than the CD are distinguishable. Only encoders scored on every cell are "
+             "ranked.</p>"]
+    for s in rankings:
+        parts.append(f"<div data-board data-modality=\"{escape(s.modality)}\" data-dataset=\"\">"
+                     f"<h3>{escape(s.suite)} · {escape(s.modality.upper())} ({len(s.cells)} cells)</h3>"
+                     f"{_rank_svg(s)}<p>{escape(describe(s))}</p></div>")
+    return "\n".join(parts) + "\n</section>"
+
+
 def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
-               cards: Mapping[str, Mapping[str, Any]]) -> str:
+               cards: Mapping[str, Mapping[str, Any]], rankings: Sequence[RankSummary] = ()) -> str:
     boards = _boards(results)
     modalities = sorted({m for m, _ in boards})
     datasets = sorted({d for _, d in boards})
@@ -352,7 +390,8 @@ def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
     sections = "\n".join(_board_section(m, d, rs, cards) for (m, d), rs in boards.items())
     modality_of = {d: m for m, d in boards}
     body = ("<h1>biosignal-harness leaderboard</h1>\n" + _protocol(results) + "\n" + filters + "\n"
-            + (sections or "<p>No results yet.</p>") + "\n" + _paired_section(paired, modality_of))
+            + (sections or "<p>No results yet.</p>") + "\n" + _rankings_section(rankings) + "\n"
+            + _paired_section(paired, modality_of))
     return _page("biosignal-harness leaderboard", body, root="")
 
 
@@ -438,11 +477,12 @@ def orphan_pages(out_dir: Path, files: Mapping[str, str]) -> list[str]:
 
 
 def render_site(results: Sequence[Result], paired: Sequence[Mapping[str, Any]] = (),
-                cards: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, str]:
+                cards: Mapping[str, Mapping[str, Any]] | None = None,
+                rankings: Sequence[RankSummary] = ()) -> dict[str, str]:
     """{path relative to the leaderboard folder: content} for every page of the site."""
     ordered = sorted(results, key=lambda r: (r.dataset.modality, r.dataset.name, r.encoder.name, r.task.name))
     cards = encoder_cards(ordered) if cards is None else cards
-    files = {f"{SITE_DIR}/index.html": index_html(ordered, paired, cards)}
+    files = {f"{SITE_DIR}/index.html": index_html(ordered, paired, cards, rankings)}
     for name in sorted(cards):
         files[f"{SITE_DIR}/{encoder_page(name)}"] = encoder_html(name, cards[name], ordered)
     return files

@@ -7,10 +7,10 @@ import re
 import shutil
 from pathlib import Path
 
-from harness import leaderboard
+from harness import leaderboard, ranking
 from harness.results import load_results
 from harness.site import CSP, render_site
-from harness.suites import paired_encoders
+from harness.suites import load_suites, paired_encoders
 from tests.conftest import run_cli
 
 from .conftest import SUBSET
@@ -26,6 +26,7 @@ def test_one_index_and_a_page_per_encoder(small_board: Path):
         assert f'data-dataset="{dataset}"' in index
     for name in encoders:
         assert f'href="encoders/{name}.html"' in index
+    assert 'id="rankings"' in index and "Friedman" in index  # the across-dataset summary of each suite
 
 
 def test_pages_request_nothing(small_board: Path):
@@ -37,16 +38,18 @@ def test_pages_request_nothing(small_board: Path):
         assert "@import" not in text and "url(" not in text
 
 
-def _paired(board: Path, results: list) -> list:
-    return leaderboard.paired_comparisons(results, paired_encoders(board / "suites.toml"))
+def _inputs(board: Path) -> tuple[list, list, list]:
+    results = load_results(board / "results")
+    suites = {name: suite.datasets for name, suite in load_suites(board / "suites.toml").items()}
+    return (results, leaderboard.paired_comparisons(results, paired_encoders(board / "suites.toml")),
+            ranking.suite_rankings(results, suites))
 
 
 def test_generation_is_byte_for_byte_deterministic(small_board: Path):
-    results = load_results(small_board / "results")
-    paired = _paired(small_board, results)
-    assert paired, "the subset should hold some declared pairs"
-    first = render_site(results, paired)
-    assert render_site(list(reversed(results)), paired) == first
+    results, paired, rankings = _inputs(small_board)
+    assert paired and rankings, "the subset should hold declared pairs and suite datasets"
+    first = render_site(results, paired, rankings=rankings)
+    assert render_site(list(reversed(results)), paired, rankings=rankings) == first
     for name, content in first.items():
         assert (small_board / name).read_text() == content
     assert 'id="paired"' in first["site/index.html"]
