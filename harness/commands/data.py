@@ -141,14 +141,14 @@ def handle_info(args: argparse.Namespace) -> int:
                "mean": None if table[name].isna().all() else round(float(table[name].mean()), 4)}
         for name in store.labels}
     info["attrs"] = {k: v for k, v in store.attrs.items() if k not in ("labels", "label_kinds")}
-    if args.json:
-        print(json.dumps(info, indent=2, default=str))
-        return 0
     build = info.get("build") or {}
     imported = isinstance(build, dict) and "importer" in build
     info["source"] = shown_source(info["source"], is_path=imported)
     if imported and build.get("labels_csv"):
         info["build"] = {**build, "labels_csv": shown_source(build["labels_csv"], is_path=True)}
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
     for key in ("name", "modality", "fs", "channels", "samples", "segments", "participants", "revision",
                 "source", "license", "path"):
         print(f"{key:>12}: {info[key]}")
