@@ -56,8 +56,9 @@ class DatasetChoice:
         """The one line a command prints to say which it used."""
         if self.kind == "path":
             return f"dataset {self.given}: the store at the path {self.location}"
-        what = "registered dataset" if self.kind == "registered" else "imported store"
-        return f"dataset '{self.given}': the {what}, store {self.location}"
+        if self.kind == "registered":
+            return f"dataset '{self.given}': the registered dataset, its store at {self.location}"
+        return f"dataset '{self.given}': the imported store at {self.location}"
 
     def to_dict(self) -> dict[str, str]:
         """Provenance for result files (``dataset.resolved``)."""

@@ -54,7 +54,7 @@ def test_a_folder_named_like_the_default_dataset_does_not_shadow_it(tmp_path, ho
     code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "age", "--output", "out",
                            "--bootstrap", "20", env=home)
     assert code == 0, err
-    assert f"dataset 'synthetic-ppg': the registered dataset, store {_stores(home) / 'synthetic-ppg'}" in err
+    assert f"dataset 'synthetic-ppg': the registered dataset, its store at {_stores(home) / 'synthetic-ppg'}" in err
     result = json.loads((tmp_path / "out" / "synthetic-ppg" / "handcrafted" / "age.json").read_text())
     assert result["dataset"]["resolved"] == {"given": "synthetic-ppg", "as": "registered",
                                              "location": str(_stores(home) / "synthetic-ppg")}
@@ -70,7 +70,7 @@ def test_a_stored_name_wins_over_a_folder_of_that_name(tmp_path, home, monkeypat
     code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "age", "--dataset", "mine",
                            "--output", "out", "--bootstrap", "20", env=home)
     assert code == 0, err
-    assert "dataset 'mine': the imported store" in err
+    assert f"dataset 'mine': the imported store at {_stores(home) / 'mine'}" in err
     result = json.loads(next((tmp_path / "out").rglob("age.json")).read_text())
     assert result["dataset"]["resolved"]["as"] == "imported"
     assert result["dataset"]["path"] == str(_stores(home) / "mine")
