@@ -72,6 +72,20 @@ class Number:
         return value
 
 
+class IntegerList:
+    """Comma-separated integers, each checked by one :class:`Integer` (``5000,8000``)."""
+
+    def __init__(self, item: Integer) -> None:
+        self.item = item
+        self.__name__ = "list of int"
+
+    def __call__(self, text: str) -> list[int]:
+        try:
+            return [self.item(part) for part in text.split(",") if part.strip()]
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r}: {exc} in each comma-separated item") from None
+
+
 def _plain(value: float) -> str:
     """``1000000.0`` -> ``1000000``, ``0.5`` -> ``0.5`` (ranges read as typed, not as ``1e+06``)."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
@@ -100,6 +114,7 @@ PARTICIPANTS = Integer(2, 1_000_000)
 SEGMENTS_PER_PARTICIPANT = Integer(1, 100_000)
 RATE = Number(0, 1_000_000, low_open=True, unit="Hz")
 STEPS = Integer(1)
+STEP_LIST = IntegerList(STEPS)
 PRETRAIN_BATCH = Integer(2, 1_000_000)
 WORKERS = Integer(0, 1024)
 CHUNKS = Integer(1)

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=options.PRETRAIN_BATCH, default=256, help="global batch (split over DDP ranks)")
     p.add_argument("--lr", type=options.LEARNING_RATE, default=None, help="Adam learning rate (recipe default 1e-3)")
     p.add_argument("--weight-decay", type=options.WEIGHT_DECAY, default=None)
-    p.add_argument("--lr-decay-steps", default=None,
+    p.add_argument("--lr-decay-steps", type=options.STEP_LIST, default=None,
                    help="comma-separated steps at which the lr is halved (default: 50%% and 75%% of --steps)")
     p.add_argument("--momentum", type=options.MOMENTUM, default=None, help="EMA teacher momentum (recipe default 0.99)")
     p.add_argument("--seed", type=options.SEED, default=0, help=f"0..{options.SEED_MAX}")
@@ -52,20 +52,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=handle)
 
 
-def _steps_list(text: str | None) -> list[int] | None:
-    from harness.errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        steps = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise UsageError(f"--lr-decay-steps '{text}' is not a list of integers", "pass e.g. 5000,8000") from None
-    if any(step < 1 for step in steps):
-        raise UsageError(f"--lr-decay-steps '{text}' holds a step below 1", "pass positive steps, e.g. 5000,8000")
-    return steps
-
-
 def handle(args: argparse.Namespace) -> int:
     from harness.pretrain.checkpoint import export_encoder
     from harness.pretrain.config import PretrainConfig
@@ -75,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
     config = PretrainConfig(
         encoder=args.encoder, datasets=list(args.dataset), out=str(out), steps=args.steps,
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        lr_decay_steps=_steps_list(args.lr_decay_steps), momentum=args.momentum, seed=args.seed,
+        lr_decay_steps=args.lr_decay_steps, momentum=args.momentum, seed=args.seed,
         device=args.device, amp=args.amp, checkpoint_every=args.checkpoint_every, workers=args.workers,
         pair_policy=args.pair_policy, drop_losses=list(args.drop_loss), model_config=args.model_config,
         buffer_chunks=args.buffer_chunks, holdout_fraction=args.holdout_fraction, progress=not args.quiet,

@@ -180,7 +180,8 @@ SEED_RANGE = "an integer in 0..2147483647"
     (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--momentum", "1.5"), ["--momentum", "[0, 1]"]),
     (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--holdout-fraction", "1"), ["[0, 1)"]),
     (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--seed", "-1"), [SEED_RANGE]),
-    (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--lr-decay-steps", "0,5"), ["step below 1"]),
+    (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--lr-decay-steps", "0,5"), ["'0,5': 0 is too small"]),
+    (("pretrain", "--encoder", "ahms-ppg", "--dataset", "x", "--lr-decay-steps", "5,x"), ["invalid int value: 'x'"]),
     (("suite", "compare", "x", "rerun", "--tolerance", "-0.1"), ["--tolerance", "finite number >= 0"]),
 ], ids=lambda v: " ".join(v) if isinstance(v, tuple) else None)
 def test_option_values_outside_their_range_are_usage_errors(home, args, needles):
@@ -201,7 +202,7 @@ def test_import_rates_must_be_finite_and_positive(tmp_path, home, fs):
 def test_the_largest_seed_runs_a_classification_task(tmp_path, home):
     """Inner CV adds the fold number to the seed: the largest accepted seed must still be valid there."""
     store = tiny_store(tmp_path / "s.zarr")
-    code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "sex", "--dataset", str(store), "--seed",
+    code, _, err = run_cli("run", "--encoder", "prior", "--task", "sex", "--dataset", str(store), "--seed",
                            "2147483647", "--output", str(tmp_path / "out"), "--quiet", "--bootstrap", "20", env=home)
     assert code == 0, err
     result = json.loads(next((tmp_path / "out").rglob("sex.json")).read_text())
