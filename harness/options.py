@@ -16,12 +16,26 @@ import argparse
 import math
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.naming import NAME_RULE, name_problem
 
 SEED_MAX = 2**31 - 1
 
 
-class Integer:
+class _Checked:
+    """The same range for callers that are not argparse (the Python API, suite files): a usage error."""
+
+    def __call__(self, text: str) -> object:
+        raise NotImplementedError
+
+    def check(self, value: object, name: str) -> None:
+        try:
+            self(str(value))
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"{name} {value!r} is refused ({exc})", f"pass a valid {name}") from None
+
+
+class Integer(_Checked):
     """An integer in ``low..high`` (``high`` ``None`` = no upper bound)."""
 
     def __init__(self, low: int, high: int | None = None) -> None:
@@ -44,7 +58,7 @@ class Integer:
         return value
 
 
-class Number:
+class Number(_Checked):
     """A finite float in an interval; ``low_open``/``high_open`` exclude the end points."""
 
     def __init__(self, low: float, high: float | None = None, *, low_open: bool = False,
@@ -72,7 +86,7 @@ class Number:
         return value
 
 
-class IntegerList:
+class IntegerList(_Checked):
     """Comma-separated integers, each checked by one :class:`Integer` (``5000,8000``)."""
 
     def __init__(self, item: Integer) -> None:

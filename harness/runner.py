@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from harness import options
 from harness.adapter import adapt, adaptation_policy, mean_by_row
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
@@ -53,6 +54,13 @@ class RunConfig:
     dtype: str = "float32"
     data_root: str | None = None  # object-storage store root for dataset names (``--data-url``)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """The CLI's ranges (:mod:`harness.options`) for every other caller too: Python API, suite files."""
+        for name, kind, value in (("seed", options.SEED, self.seed), ("folds", options.FOLDS, self.folds),
+                                  ("bootstrap", options.BOOTSTRAP, self.bootstrap),
+                                  ("batch_size", options.BATCH_SIZE, self.batch_size)):
+            kind.check(value, name)
 
 
 def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:

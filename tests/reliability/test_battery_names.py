@@ -282,3 +282,17 @@ def test_options_module_is_the_one_place_for_ranges():
         bare += [f"{path.name}: {line.strip()}" for line in text.splitlines()
                  if "add_argument(" in line and ("type=int" in line or "type=float" in line)]
     assert not bare, bare
+
+
+def test_suite_files_and_the_python_api_get_the_same_ranges(tmp_path, home):
+    """A suite file is input too: `seed = -1` there is the same usage error, before any work."""
+    from harness.errors import UsageError
+    from harness.runner import RunConfig
+
+    suites = tmp_path / "suites.toml"
+    suites.write_text('[bad]\ndatasets = ["synthetic-ppg"]\nencoders = ["prior"]\ntasks = ["age"]\nseed = -1\n')
+    fails_cleanly(["suite", "run", "bad", "--suites", suites, "--output", tmp_path / "out", "--quiet"], code=2,
+                  needles=["seed -1 is refused", "0..2147483647"], env=home)
+    assert not (_stores(home) / "synthetic-ppg").exists() and not (tmp_path / "out").exists()
+    with pytest.raises(UsageError, match=r"folds 1 is refused \(1 is too small: use an integer in 2..1000\)"):
+        RunConfig(encoders=["prior"], tasks=["age"], folds=1)
