@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from harness import options
 from harness.adapter import adapt, adaptation_policy, mean_by_row
-from harness.catalog import default_dataset, open_dataset
+from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
@@ -51,7 +52,15 @@ class RunConfig:
     progress: bool = True
     skip_unsuitable: bool = False
     dtype: str = "float32"
+    data_root: str | None = None  # object-storage store root for dataset names (``--data-url``)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """The CLI's ranges (:mod:`harness.options`) for every other caller too: Python API, suite files."""
+        for name, kind, value in (("seed", options.SEED, self.seed), ("folds", options.FOLDS, self.folds),
+                                  ("bootstrap", options.BOOTSTRAP, self.bootstrap),
+                                  ("batch_size", options.BATCH_SIZE, self.batch_size)):
+            kind.check(value, name)
 
 
 def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:
@@ -164,6 +173,7 @@ class Runner:
         # an explicit device is checked now; "auto" is settled in run(), once the encoders are known
         self.device = config.device if config.device == "auto" else resolve_device(config.device)
         self._targets: dict[tuple[str, str, str], pd.Series | DataError] = {}
+        self.datasets_used: list[DatasetChoice] = []
 
     def _tasks(self) -> list[TaskSpec]:
         return [self.host.tasks.load(name) for name in self.config.tasks]
@@ -183,11 +193,14 @@ class Runner:
         self.host.notify("harness_run_start", run=info)
         results: list[Result] = []
         for entry in entries:
-            store = open_dataset(self._dataset_for(entry.spec, tasks), progress=self.config.progress)
+            choice = resolve_dataset(self._dataset_for(entry.spec, tasks), data_root=self.config.data_root)
+            if choice not in self.datasets_used:
+                self.datasets_used.append(choice)  # which store each name or path was taken to mean
+            store = open_choice(choice, progress=self.config.progress, data_root=self.config.data_root)
             runnable = self._runnable_tasks(entry, tasks, store)
             if not runnable:
                 continue
-            results += self._run_encoder(entry, runnable, store)
+            results += self._run_encoder(entry, runnable, store, choice)
         # Observers get the result payloads as plain dicts (what the file holds, plus "_path"), as they
         # always have: hook implementations in other packages index them by key, and a dict is what
         # the hookspec documents. ``Result.from_dict(payload)`` gives the typed form.
@@ -254,7 +267,8 @@ class Runner:
                               "give the encoder every attribute of the harness.Encoder protocol")
         return encoder
 
-    def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[Result]:
+    def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore,
+                     choice: DatasetChoice) -> list[Result]:
         t0 = time.perf_counter()
         encoder = self._load_encoder(entry, store)
         load_s = time.perf_counter() - t0
@@ -279,7 +293,8 @@ class Runner:
                                     seed=self.config.seed)
             outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
             result = build_result(
-                encoder=info, task=task, dataset=store.describe(), outcome=outcome, participant_ids=ids[keep],
+                encoder=info, task=task, dataset={**store.describe(), "resolved": choice.to_dict()},
+                outcome=outcome, participant_ids=ids[keep],
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                         "input_adaptation": adapter_policy, "aggregation": "participant mean",
