@@ -108,7 +108,7 @@ def test_results_frame_refuses_a_missing_folder_and_a_bad_file(tmp_path):
     with pytest.raises(harness.UsageError, match="does not exist"):
         harness.results_frame(tmp_path / "nowhere")
     (tmp_path / "bad.json").write_text('{"not": "a result"}')
-    with pytest.raises(harness.DataError, match="bad.json"):
+    with pytest.raises(harness.DataError, match=r"bad\.json"):
         harness.results_frame(tmp_path)
 
 
