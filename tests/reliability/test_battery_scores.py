@@ -20,21 +20,27 @@ from tests.conftest import run_cli
 from tests.reliability.helpers import fails_cleanly, tiny_store
 
 
+#: the smallest store a 5-fold probe accepts, for the cases that embed with random-init
+SMALL = {"participants": 10, "segments": 1}
+
+
 def _result(folder, encoder, task):
     return json.loads(next(folder.rglob(f"{encoder}/{task}.json")).read_text())
 
 
-def test_float16_underflow_to_zero_embeddings_is_refused(ws):
-    """random-init at --dtype float16 underflowed to exact zeros and reported the prior's scores, exit 0."""
-    fails_cleanly(ws.run_args("--encoder", "random-init", "--task", "age", "--dataset", ws.store,
+def test_float16_underflow_to_zero_embeddings_is_refused(ws, tmp_path):
+    """random-init at --dtype float16 underflowed to exact zeros and reported the prior's scores, exit 0.
+    The --debug re-run resumes the refused computation's progress and is refused again, unpublished."""
+    store = tiny_store(tmp_path / "small.zarr", **SMALL)
+    fails_cleanly(ws.run_args("--encoder", "random-init", "--task", "age", "--dataset", store,
                               "--dtype", "float16"), code=2,
-                  needles=["random-init", "all-zero embeddings", "--dtype float32"], protect=ws.protected,
-                  env=ws.env)
+                  needles=["random-init", "all-zero embeddings", "--dtype float32"],
+                  protect=[*ws.protected, store], env=ws.env)
 
 
 def test_1e30_amplitudes_score_like_unit_amplitudes(ws, tmp_path):
     """The float32 z-score overflowed (`overflow encountered in square`) and the input became zeros."""
-    unit, huge = tiny_store(tmp_path / "unit.zarr"), tiny_store(tmp_path / "huge.zarr")
+    unit, huge = tiny_store(tmp_path / "unit.zarr", **SMALL), tiny_store(tmp_path / "huge.zarr", **SMALL)
     group = zarr.open_group(str(huge), mode="r+")
     group["signal"][:] = group["signal"][:] * np.float32(1e30)
     scores = []
