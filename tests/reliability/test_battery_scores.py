@@ -19,7 +19,6 @@ from harness.runner import RunConfig, Runner
 from tests.conftest import run_cli
 from tests.reliability.helpers import fails_cleanly, tiny_store
 
-
 #: the smallest store a 5-fold probe accepts, for the cases that embed with random-init
 SMALL = {"participants": 10, "segments": 1}
 
