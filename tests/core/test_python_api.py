@@ -142,3 +142,8 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert re.search(r"handcrafted age mae \d", out) and re.search(r"prior age mae \d", out)
     assert "(4, 256)" in out
     assert os.path.isdir(tmp_path / "results-py")
+
+
+def test_load_encoder_refuses_a_checkpoint_an_encoder_would_ignore(tmp_path):
+    with pytest.raises(harness.UsageError, match="random-init"):
+        harness.load_encoder("random-init", modality="ppg", checkpoint=tmp_path / "w.safetensors")
