@@ -1,0 +1,13 @@
+"""One module per file format, each with ``scan(source, options) -> [RecordInfo]`` (headers only) and
+``read(record, channel_indices, options) -> [1-D float64 array per channel]``."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+FORMATS = {"wfdb": "wfdb_records", "csv": "tables", "edf": "edf", "e4": "e4"}
+
+
+def reader(fmt: str) -> ModuleType:
+    return importlib.import_module(f"harness.importing.formats.{FORMATS[fmt]}")
