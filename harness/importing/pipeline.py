@@ -24,8 +24,8 @@ from harness.importing.segments import Prepared, Task, prepare
 Warn = Callable[[str], None]
 KIND = {"wfdb": "WFDB", "csv": "CSV", "edf": "EDF/BDF", "e4": "E4"}
 ID_WIDTH = 32  # the store's id width (harness.store.writer.ID_WIDTH)
-CHUNK_BYTES = 8 << 20
-SHARD_BYTES = 64 << 20
+CHUNK_BYTES = 4 << 20
+SHARD_BYTES = 16 << 20
 
 
 def default_warn(line: str) -> None:
