@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from harness.errors import HarnessError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -34,10 +36,24 @@ class Workers:
         if self._pool is None:
             yield from map(fn, items)
             return
-        pending: deque[Future[R]] = deque()
+        pending: deque[Future[tuple[Any, ...]]] = deque()
         for item in items:
-            pending.append(self._pool.submit(fn, item))
+            pending.append(self._pool.submit(_call, fn, item))
             if len(pending) >= 2 * self.jobs:
-                yield pending.popleft().result()
+                yield _unwrap(pending.popleft().result())
         while pending:
-            yield pending.popleft().result()
+            yield _unwrap(pending.popleft().result())
+
+
+def _call(fn: Callable[[Any], Any], item: Any) -> tuple[Any, ...]:
+    """Run in a worker: a HarnessError comes back as data, so its problem and fix survive pickling."""
+    try:
+        return ("ok", fn(item))
+    except HarnessError as exc:
+        return ("error", type(exc), exc.problem, exc.fix)
+
+
+def _unwrap(outcome: tuple[Any, ...]) -> Any:
+    if outcome[0] == "error":
+        raise outcome[1](outcome[2], outcome[3])
+    return outcome[1]

@@ -46,7 +46,6 @@ def run_import(fmt: str, source_dir: str | Path, labels_csv: str | Path, name: s
                citation: str = "", jobs: int = 1, warn: Warn = default_warn) -> Path:
     """Import every ``fmt`` record under ``source_dir`` labelled in ``labels_csv``; see harness.importing."""
     from harness.plugins import known_modalities
-    from harness.store import StoreWriter
 
     positive(jobs, "--jobs", integer=True)
     kind = KIND[fmt]
@@ -58,11 +57,32 @@ def run_import(fmt: str, source_dir: str | Path, labels_csv: str | Path, name: s
     if modality not in known:
         raise DataError(f"no installed plugin declares modality '{modality}'",
                         f"use one of {', '.join(sorted(known))}, or install a plugin for it")
-    records = {r.id: r for r in reader(fmt).scan(source, read_options)}
-    if not records:
+    raw = read_labels(labels_path)
+    files = reader(fmt).find(source, read_options)
+    if not files:
         raise DataError(f"no {kind} records found in {source_dir}",
                         "point SOURCE_DIR at the folder holding the record files")
-    raw = read_labels(labels_path)
+    with Workers(jobs) as workers:
+        described = workers.map(describe, [(fmt, rid, path, read_options) for rid, path in files.items()])
+        records = {r.id: r for r in described}
+        return _import(fmt, records, raw, source, labels_path, name, out_path, modality=modality,
+                       read_options=read_options, segment_options=segment_options, channels=channels,
+                       units=units, license=license, citation=citation, workers=workers, warn=warn)
+
+
+def describe(job: tuple[str, str, Path, ReadOptions]) -> RecordInfo:
+    """One record's header (in a worker process with ``--jobs``)."""
+    fmt, rid, path, options = job
+    return reader(fmt).describe(rid, path, options)
+
+
+def _import(fmt: str, records: dict[str, RecordInfo], raw: pd.DataFrame, source: Path, labels_path: Path, name: str,
+            out_path: str | Path, *, modality: str, read_options: ReadOptions, segment_options: SegmentOptions,
+            channels: list[str] | None, units: str | None, license: str, citation: str, workers: Workers,
+            warn: Warn) -> Path:
+    from harness.store import StoreWriter
+
+    source_dir = source
     mapping, ambiguous = match_rows(raw["record"], records)
     refuse_ambiguous(ambiguous, records)
     absent = sorted(c for c in raw["record"] if c not in mapping)
@@ -105,54 +125,53 @@ def run_import(fmt: str, source_dir: str | Path, labels_csv: str | Path, name: s
     resampled = sorted({x for v in rate_of.values() for x in v if x != fs})
 
     tasks = [Task(r, tuple(picks[r.id]), fs, read_options, segment_options, summary=True) for r in chosen]
-    with Workers(jobs) as workers:
-        summary = dict(zip((r.id for r in chosen), workers.map(prepare, tasks)))
-        kept = _report_skips(summary, segment_options, warn)
-        labels = labels[labels["record"].isin(kept)]
-        if labels.empty:
-            raise DataError("every labelled record was skipped (empty, NaN/inf or flat signals"
-                            + (", or shorter than one window" if segment_options.window_seconds else "") + ")",
-                            "fix the recordings")
-        labels = _order(labels, records)
-        table = participant_table(labels)
-        samples = max(summary[r].length for r in labels["record"])
-        chunk, shard = _layout(len(store_channels), samples)
-        dropped = {k: sum(getattr(p, k) for p in summary.values()) for k in ("dropped_nonfinite", "dropped_flat")}
-        build: dict[str, Any] = {
-            "importer": fmt, "records": len(labels), "skipped_unlabelled": len(unlabelled),
-            "skipped_rows_without_record": len(absent),
-            "skipped_nonfinite": [r for r, p in summary.items() if p.status == "nonfinite"],
-            "skipped_flat": [r for r, p in summary.items() if p.status == "flat"],
-            "skipped_empty": empty, "skipped_lacking_channels": lacking,
-            "skipped_short": [r for r, p in summary.items() if p.status == "short"],
-            "channels": store_channels, "labels_csv": str(labels_path), "source": str(source),
-        }
-        if resampled:
-            build["resampled"] = {"from_hz": resampled, "to_hz": fs, "method": "scipy.signal.resample_poly"}
-        if segment_options.window_seconds is not None:
-            build["windows"] = {"seconds": segment_options.window_seconds,
-                                "hop_seconds": segment_options.hop_seconds or segment_options.window_seconds,
-                                "max_per_record": segment_options.max_windows, **dropped}
-        first_units = chosen[0].units
-        writer = StoreWriter(out_path, dataset=name, modality=modality, fs=fs, channel_names=store_channels,
-                             samples=samples, units=units or first_units, source=str(source), license=license,
-                             citation=citation, chunk_segments=chunk, shard_segments=shard, build=build)
-        with writer:
-            order = list(labels["record"])
-            write_tasks = [Task(records[r], tuple(picks[r]), fs, read_options, segment_options, summary=False)
-                           for r in order]
-            bar = _progress(sum(summary[r].samples_in for r in order))
-            for rid, pid, t0, prepared in zip(order, labels["participant_id"], labels["t_start"],
-                                              workers.map(prepare, write_tasks)):
-                expected = summary[rid]
-                if prepared.kept != expected.kept or prepared.segments is None or prepared.offsets is None:
-                    raise DataError(f"record {rid} changed while it was imported", "import it again")
-                n = prepared.segments.shape[0]
-                writer.append(prepared.segments, [pid] * n, float(t0) + prepared.offsets,
-                              n_samples=[prepared.length] * n)
-                bar.update(prepared.samples_in)
-            bar.close()
-            writer.set_participants(table)
+    summary = dict(zip((r.id for r in chosen), workers.map(prepare, tasks)))
+    kept = _report_skips(summary, segment_options, warn)
+    labels = labels[labels["record"].isin(kept)]
+    if labels.empty:
+        raise DataError("every labelled record was skipped (empty, NaN/inf or flat signals"
+                        + (", or shorter than one window" if segment_options.window_seconds else "") + ")",
+                        "fix the recordings")
+    labels = _order(labels, records)
+    table = participant_table(labels)
+    samples = max(summary[r].length for r in labels["record"])
+    chunk, shard = _layout(len(store_channels), samples)
+    dropped = {k: sum(getattr(p, k) for p in summary.values()) for k in ("dropped_nonfinite", "dropped_flat")}
+    build: dict[str, Any] = {
+        "importer": fmt, "records": len(labels), "skipped_unlabelled": len(unlabelled),
+        "skipped_rows_without_record": len(absent),
+        "skipped_nonfinite": [r for r, p in summary.items() if p.status == "nonfinite"],
+        "skipped_flat": [r for r, p in summary.items() if p.status == "flat"],
+        "skipped_empty": empty, "skipped_lacking_channels": lacking,
+        "skipped_short": [r for r, p in summary.items() if p.status == "short"],
+        "channels": store_channels, "labels_csv": str(labels_path), "source": str(source),
+    }
+    if resampled:
+        build["resampled"] = {"from_hz": resampled, "to_hz": fs, "method": "scipy.signal.resample_poly"}
+    if segment_options.window_seconds is not None:
+        build["windows"] = {"seconds": segment_options.window_seconds,
+                            "hop_seconds": segment_options.hop_seconds or segment_options.window_seconds,
+                            "max_per_record": segment_options.max_windows, **dropped}
+    first_units = chosen[0].units
+    writer = StoreWriter(out_path, dataset=name, modality=modality, fs=fs, channel_names=store_channels,
+                         samples=samples, units=units or first_units, source=str(source), license=license,
+                         citation=citation, chunk_segments=chunk, shard_segments=shard, build=build)
+    with writer:
+        order = list(labels["record"])
+        write_tasks = [Task(records[r], tuple(picks[r]), fs, read_options, segment_options, summary=False)
+                       for r in order]
+        bar = _progress(sum(summary[r].samples_in for r in order))
+        for rid, pid, t0, prepared in zip(order, labels["participant_id"], labels["t_start"],
+                                          workers.map(prepare, write_tasks)):
+            expected = summary[rid]
+            if prepared.kept != expected.kept or prepared.segments is None or prepared.offsets is None:
+                raise DataError(f"record {rid} changed while it was imported", "import it again")
+            n = prepared.segments.shape[0]
+            writer.append(prepared.segments, [pid] * n, float(t0) + prepared.offsets,
+                          n_samples=[prepared.length] * n)
+            bar.update(prepared.samples_in)
+        bar.close()
+        writer.set_participants(table)
     return Path(out_path)
 
 

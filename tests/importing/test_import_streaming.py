@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from harness.errors import DataError
 from harness.importers import import_wfdb
 from harness.store import open_store
 from tests.realdata.helpers import ecg_like, write_wfdb
@@ -74,3 +76,12 @@ def test_jobs_give_the_same_store_as_one_job(tmp_path):
     assert one.revision == two.revision
     assert one.participant_ids.tolist() == two.participant_ids.tolist()
     np.testing.assert_array_equal(one.read(0, one.n_segments), two.read(0, two.n_segments))
+
+
+def test_errors_in_worker_processes_keep_problem_and_fix(tmp_path):
+    src, labels = _release(tmp_path, 3, long_minutes=1)
+    (src / "s01.hea").write_text("s01 2 250 5000\nnot a signal line\n")
+    with pytest.raises(DataError) as info:
+        import_wfdb(src, labels, "x", tmp_path / "s", jobs=2, warn=lambda line: None)
+    assert "cannot read the WFDB header of record s01" in info.value.problem
+    assert info.value.fix == "fix or remove the record"

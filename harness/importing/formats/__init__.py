@@ -1,4 +1,5 @@
-"""One module per file format, each with ``scan(source, options) -> [RecordInfo]`` (headers only) and
+"""One module per file format, each with ``find(source, options) -> {record id: path}``,
+``describe(id, path, options) -> RecordInfo`` (header: channels, rates, length) and
 ``read(record, channel_indices, options) -> [1-D float64 array per channel]``."""
 
 from __future__ import annotations

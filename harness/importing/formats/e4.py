@@ -34,23 +34,31 @@ def _head(path: Path, rid: str) -> tuple[list[float], list[float]]:
     return starts, rates
 
 
-def scan(source: Path, options: ReadOptions) -> list[RecordInfo]:
+def _signal(options: ReadOptions) -> str:
     signal = (options.signal or "BVP").upper()
     if signal not in SIGNALS:
         raise DataError(f"E4 signal {options.signal!r} is not one of {', '.join(SIGNALS)}",
                         "pass --signal BVP (PPG), ACC, EDA, TEMP or HR")
-    files = sorted(p for p in source.rglob("*") if p.is_file() and p.name.upper() == f"{signal}.CSV")
-    out = []
-    for path in files:
+    return signal
+
+
+def find(source: Path, options: ReadOptions) -> dict[str, Path]:
+    """Record id = the participant folder's path relative to SOURCE_DIR (unique by construction)."""
+    signal = _signal(options)
+    out = {}
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and p.name.upper() == f"{signal}.CSV"):
         rel = path.parent.relative_to(source).as_posix()
-        rid = rel if rel != "." else path.parent.name
-        starts, rates = _head(path, rid)
-        channels = SIGNALS[signal]
-        if len(channels) != len(rates):
-            channels = [f"{signal}{i + 1}" for i in range(len(rates))]
-        out.append(RecordInfo(rid, path, "e4", channels, [rates[0]] * len(channels), units=UNITS[signal],
-                              start=starts[0]))
+        out[rel if rel != "." else path.parent.name] = path
     return out
+
+
+def describe(rid: str, path: Path, options: ReadOptions) -> RecordInfo:
+    signal = _signal(options)
+    starts, rates = _head(path, rid)
+    channels = SIGNALS[signal]
+    if len(channels) != len(rates):
+        channels = [f"{signal}{i + 1}" for i in range(len(rates))]
+    return RecordInfo(rid, path, "e4", channels, [rates[0]] * len(channels), units=UNITS[signal], start=starts[0])
 
 
 def read(record: RecordInfo, indices: list[int], options: ReadOptions) -> list[np.ndarray]:

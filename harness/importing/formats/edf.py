@@ -25,22 +25,23 @@ def _open(path: Path, rid: str) -> Any:
                         "check it opens in an EDF viewer, or remove it") from exc
 
 
-def scan(source: Path, options: ReadOptions) -> list[RecordInfo]:
+def find(source: Path, options: ReadOptions) -> dict[str, Path]:
     files = [p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in (".edf", ".bdf")]
-    out = []
-    for rid, path in unique_ids(files, source).items():
-        f = _open(path, rid)
-        try:
-            channels = [str(c).strip() for c in f.getSignalLabels()]
-            rates = [float(r) for r in f.getSampleFrequencies()]
-            lengths = [int(n) for n in f.getNSamples()]
-            units = (f.getPhysicalDimension(0).strip() if channels else "") or "a.u."
-            start = f.getStartdatetime().timestamp()
-        finally:
-            f.close()
-        out.append(RecordInfo(rid, path, "edf", channels, rates, units=units,
-                              samples=min(lengths) if lengths else 0, start=start))
-    return out
+    return unique_ids(files, source)
+
+
+def describe(rid: str, path: Path, options: ReadOptions) -> RecordInfo:
+    f = _open(path, rid)
+    try:
+        channels = [str(c).strip() for c in f.getSignalLabels()]
+        rates = [float(r) for r in f.getSampleFrequencies()]
+        lengths = [int(n) for n in f.getNSamples()]
+        units = (f.getPhysicalDimension(0).strip() if channels else "") or "a.u."
+        start = f.getStartdatetime().timestamp()
+    finally:
+        f.close()
+    return RecordInfo(rid, path, "edf", channels, rates, units=units, samples=min(lengths) if lengths else 0,
+                      start=start)
 
 
 def read(record: RecordInfo, indices: list[int], options: ReadOptions) -> list[np.ndarray]:

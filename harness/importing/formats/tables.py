@@ -194,30 +194,29 @@ def _rate(frame: pd.DataFrame, record: RecordInfo, time_col: str | None, rate_co
     return float(options.fs), None
 
 
-def scan(source: Path, options: ReadOptions) -> list[RecordInfo]:
+def find(source: Path, options: ReadOptions) -> dict[str, Path]:
     exclude = options.exclude.resolve() if options.exclude else None
     files = [p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".parquet")
              and p.resolve() != exclude]
-    out = []
-    for rid, path in unique_ids(files, source).items():
-        if path.suffix.lower() == ".csv" and _e4_like(path):
-            raise DataError(f"{rid}: {path.name} looks like an Empatica E4 export (start time, then rate)",
-                            "import E4 folders with: harness data import e4 SOURCE_DIR ...")
-        record = RecordInfo(rid, path, "csv", [], [], samples=0)
-        if not _first_line(path):
-            out.append(record)  # empty: skipped and reported as empty by the pipeline
-            continue
-        frame = _load(record, options)
-        channels, time_col, rate_col = _split(frame, record, options)
-        if frame.empty:
-            record.channels = channels  # a header row and no samples: empty
-            out.append(record)
-            continue
-        fs, start = _rate(frame, record, time_col, rate_col, options)
-        record.channels, record.channel_fs = channels, [fs] * len(channels)
-        record.samples, record.start = len(frame), start
-        out.append(record)
-    return out
+    return unique_ids(files, source)
+
+
+def describe(rid: str, path: Path, options: ReadOptions) -> RecordInfo:
+    if path.suffix.lower() == ".csv" and _e4_like(path):
+        raise DataError(f"{rid}: {path.name} looks like an Empatica E4 export (start time, then rate)",
+                        "import E4 folders with: harness data import e4 SOURCE_DIR ...")
+    record = RecordInfo(rid, path, "csv", [], [], samples=0)
+    if path.suffix.lower() == ".csv" and not _first_line(path):
+        return record  # empty: skipped and reported as empty by the pipeline
+    frame = _load(record, options)
+    channels, time_col, rate_col = _split(frame, record, options)
+    if frame.empty:
+        record.channels = channels  # a header row and no samples: empty
+        return record
+    fs, start = _rate(frame, record, time_col, rate_col, options)
+    record.channels, record.channel_fs = channels, [fs] * len(channels)
+    record.samples, record.start = len(frame), start
+    return record
 
 
 def read(record: RecordInfo, indices: list[int], options: ReadOptions) -> list[np.ndarray]:

@@ -11,21 +11,22 @@ from harness.importing.options import ReadOptions
 from harness.importing.records import RecordInfo, unique_ids
 
 
-def scan(source: Path, options: ReadOptions) -> list[RecordInfo]:
+def find(source: Path, options: ReadOptions) -> dict[str, Path]:
+    return {rid: path.with_suffix("") for rid, path in unique_ids(source.rglob("*.hea"), source).items()}
+
+
+def describe(rid: str, path: Path, options: ReadOptions) -> RecordInfo:
     import wfdb
 
-    out = []
-    for rid, path in unique_ids(source.rglob("*.hea"), source).items():
-        try:
-            header = wfdb.rdheader(str(path.with_suffix("")))
-        except Exception as exc:
-            raise DataError(f"cannot read the WFDB header of record {rid} ({type(exc).__name__}: {exc})",
-                            "fix or remove the record") from exc
-        channels = [str(c) for c in (header.sig_name or [])]
-        units = (header.units or ["a.u."])[0] or "a.u."
-        out.append(RecordInfo(rid, path.with_suffix(""), "wfdb", channels, [float(header.fs)] * len(channels),
-                              units=units, samples=int(header.sig_len or 0)))
-    return out
+    try:
+        header = wfdb.rdheader(str(path))
+    except Exception as exc:
+        raise DataError(f"cannot read the WFDB header of record {rid} ({type(exc).__name__}: {exc})",
+                        "fix or remove the record") from exc
+    channels = [str(c) for c in (header.sig_name or [])]
+    units = (header.units or ["a.u."])[0] or "a.u."
+    return RecordInfo(rid, path, "wfdb", channels, [float(header.fs)] * len(channels), units=units,
+                      samples=int(header.sig_len or 0))
 
 
 def read(record: RecordInfo, indices: list[int], options: ReadOptions) -> list[np.ndarray]:
