@@ -5,6 +5,7 @@ becomes one error line naming the records instead of a label that silently skews
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -73,18 +74,28 @@ def _check_range(table: pd.DataFrame, column: str, values: pd.Series) -> None:
                         f"{low:g}-{high:g}", "correct the values (check the units), or leave the cells empty")
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    # utf-8-sig drops a byte-order mark; pandas' C parser accepts \n, \r\n and \r line ends.
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
+
+
 def read_labels(labels_csv: str | Path) -> pd.DataFrame:
     """Parse ``labels.csv`` into record, participant_id, t_start (NaN = not given) and float label columns."""
     labels_csv = Path(labels_csv)
     if not labels_csv.is_file():
         raise DataError(f"labels file {labels_csv} does not exist", "pass --labels PATH to a labels.csv")
     try:
-        # utf-8-sig drops a byte-order mark; pandas' C parser accepts \n, \r\n and \r line ends.
-        table = pd.read_csv(labels_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        table = pd.read_csv(labels_csv, dtype=str, keep_default_na=False, encoding="latin-1")
+        table = _read_table(labels_csv)
     except Exception as exc:
-        raise DataError(f"cannot read {labels_csv} ({type(exc).__name__}: {exc})",
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            raise DataError(f"{labels_csv.name} line {found.group(2)} has {found.group(3)} fields, the header "
+                            f"row {found.group(1)}", "quote values that hold a comma, or fix the line") from exc
+        detail = " ".join(str(exc).split())
+        raise DataError(f"cannot read {labels_csv} ({type(exc).__name__}: {detail})",
                         "save it as a comma-separated file with a header row") from exc
     table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
     table = table.apply(lambda col: col.str.strip())

@@ -188,3 +188,33 @@ def test_progress_counts_input_samples(tmp_path, monkeypatch):
     import_csv(src, write_labels(tmp_path / "l.csv", ["long,p1,30,F", "short,p2,40,M"]), "x", tmp_path / "s",
                fs=50.0, modality="ppg", warn=lambda line: None)
     assert totals == [22 * 50]
+
+
+# Found by tests/importing/test_import_fuzz.py: each was a multi-line message or an internal error.
+def test_a_line_with_extra_fields_is_one_line_naming_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "r1.csv").write_text("ppg,red\n1,2\n3,4\n5,6,7\n")
+    with pytest.raises(DataError, match=r"r1.csv line 4 has 3 fields, the first data line 2") as info:
+        import_csv(src, write_labels(tmp_path / "l.csv", ["r1,p1,30,F"]), "x", tmp_path / "s", fs=50.0,
+                   modality="ppg", warn=lambda line: None)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("header, problem", [("ppg,ppg", "names column 'ppg' twice"),
+                                             ("ppg,", "has a column without a name")])
+def test_header_rows_with_repeated_or_empty_names(tmp_path, header, problem):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "r1.csv").write_text(f"{header}\n1,2\n3,4\n")
+    with pytest.raises(DataError, match=problem):
+        import_csv(src, write_labels(tmp_path / "l.csv", ["r1,p1,30,F"]), "x", tmp_path / "s", fs=50.0,
+                   modality="ppg", warn=lambda line: None)
+
+
+def test_label_line_with_extra_fields_is_one_line(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("record,age\na,30\nb,1,5\n")
+    with pytest.raises(DataError, match=r"l.csv line 3 has 3 fields, the header row 2") as info:
+        read_labels(path)
+    assert "\n" not in str(info.value) and "quote" in info.value.fix

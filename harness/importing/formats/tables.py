@@ -61,7 +61,12 @@ def _layout(path: Path, rid: str, options: ReadOptions) -> tuple[list[str] | Non
     numeric = all(_number(f, options.decimal) for f in fields if f.strip())
     if options.header == "none" or numeric:
         return None, first
-    return [f.strip() for f in fields], first
+    names = [f.strip() for f in fields]
+    problems = sorted({n for n in names if names.count(n) > 1})
+    if problems or "" in names:
+        what = f"names column {problems[0]!r} twice" if problems else "has a column without a name"
+        raise DataError(f"{rid}: {path.name} header row {what}", "give every column its own name in the header row")
+    return names, first
 
 
 def _e4_like(path: Path) -> bool:
@@ -81,9 +86,10 @@ def _read_strings(path: Path, rid: str, header: list[str] | None, options: ReadO
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame()
     except pd.errors.ParserError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        where = f"line {int(line.group(1)) + (1 if header else 0)}" if line else "a line"
-        raise DataError(f"{rid}: {path.name} {where} has more fields than the first line ({exc})",
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        where = (f"line {int(found.group(2))} has {found.group(3)} fields, the first "
+                 f"data line {found.group(1)}") if found else "a line has more fields than the first data line"
+        raise DataError(f"{rid}: {path.name} {where}",
                         "use one delimiter throughout; with decimal commas pass --delimiter ';' --decimal ,") from exc
     if header is not None and frame.shape[1] not in (0, len(header)):
         raise DataError(f"{rid}: {path.name} line 2 has {frame.shape[1]} fields but the header row has "
