@@ -176,6 +176,11 @@ def _import(fmt: str, records: dict[str, RecordInfo], raw: pd.DataFrame, source:
 
 
 def _target_rate(chosen: list[RecordInfo], rate_of: dict[str, list[float]], opts: SegmentOptions) -> float:
+    broken = [rid for rid, v in rate_of.items() if not all(np.isfinite(x) and x > 0 for x in v)]
+    if broken:
+        raise DataError(f"records {names(broken)} state a sampling rate that is not a positive number "
+                        f"({names([f'{x:g}' for x in rate_of[broken[0]]])} Hz)",
+                        "fix the rate in their headers, or remove them")
     rates = sorted({x for v in rate_of.values() for x in v})
     if opts.fs is not None:
         if not opts.resample and rates != [float(opts.fs)]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from harness.errors import DataError
-from harness.importers import import_wfdb
+from harness.importers import import_csv, import_wfdb
 from harness.store import open_store, validate_store
 from tests.conftest import run_cli
 from tests.importing.helpers import write_labels
@@ -125,3 +125,18 @@ def test_mixed_rates_are_resampled_to_fs_and_recorded(tmp_path):
     assert store.fs == 100.0 and store.n_valid.tolist() == [1000, 1000]
     assert store.attrs["build"]["resampled"] == {"from_hz": [250.0, 500.0], "to_hz": 100.0,
                                                   "method": "scipy.signal.resample_poly"}
+
+
+def test_a_record_stating_rate_zero_is_refused(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "r1.csv").write_text("ppg,fs\n1.0,0\n2.0,0\n")
+    with pytest.raises(DataError, match="rate column 'fs' holds"):
+        import_csv(src, write_labels(tmp_path / "l.csv", ["r1,p1,30,F"]), "x", tmp_path / "s", modality="ppg",
+                   warn=lambda line: None)
+    write_wfdb(tmp_path / "w", "a", ecg_like(2, 100.0, 1, seed=0), 100.0, names=["ECG"])
+    header = tmp_path / "w" / "a.hea"
+    header.write_text(header.read_text().replace(" 100 ", " 0 ", 1))
+    with pytest.raises(DataError, match="state a sampling rate that is not a positive number"):
+        import_wfdb(tmp_path / "w", write_labels(tmp_path / "m.csv", ["a,p1,30,F"]), "x", tmp_path / "s",
+                    warn=lambda line: None)
