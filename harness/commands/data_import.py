@@ -1,4 +1,4 @@
-"""``harness data import wfdb|csv SOURCE_DIR --labels labels.csv --name NAME``: your own recordings."""
+"""``harness data import wfdb|edf|csv|e4 SOURCE_DIR --labels labels.csv --name NAME``: your own recordings."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from harness.commands import command_group
 
 
 def register(data_subparsers: argparse._SubParsersAction) -> None:
-    _, kinds = command_group(data_subparsers, "import", "import your own recordings (WFDB or CSV) into a store",
+    _, kinds = command_group(data_subparsers, "import",
+                             "import your own recordings (WFDB, EDF/BDF, CSV/Parquet, Empatica E4) into a store",
                              "import_kind", metavar="FORMAT")
 
-    def common(q: argparse.ArgumentParser, default_modality: str | None) -> None:
+    def common(q: argparse.ArgumentParser, default_modality: str | None, *, channels: bool = True) -> None:
         q.add_argument("source_dir", type=options.absolute_path, metavar="SOURCE_DIR",
                        help="folder with one file per record")
         q.add_argument("--labels", type=options.absolute_path, required=True,
@@ -28,18 +29,47 @@ def register(data_subparsers: argparse._SubParsersAction) -> None:
         q.add_argument("--units", help="physical units of the samples")
         q.add_argument("--license", default="user-supplied", help="license recorded in the store")
         q.add_argument("--citation", default="", help="citation recorded in the store")
+        if channels:
+            q.add_argument("--channels", metavar="NAME[,NAME...]",
+                           help="channels to import, any case; aliases MLII/II, ECG1/ECG, PLETH/PPG/BVP "
+                                "(default: the channels every record has)")
+        q.add_argument("--window-seconds", type=options.SECONDS, metavar="S",
+                       help="cut each record into windows of S seconds (default: one segment per record)")
+        q.add_argument("--hop-seconds", type=options.SECONDS, metavar="H",
+                       help="start a window every H seconds (default: S, no overlap)")
+        q.add_argument("--max-windows-per-record", type=options.WINDOWS, metavar="K",
+                       help="keep at most K windows per record, evenly spaced over it")
+        q.add_argument("--jobs", type=options.JOBS, default=1, metavar="N",
+                       help="read records in N processes (the store is identical to --jobs 1)")
 
+    rate_help = "the store's rate in Hz: records at another rate are resampled to it (polyphase)"
     w = kinds.add_parser("wfdb", help="a folder of WFDB records (.hea + .dat/.mat)")
     common(w, "ecg")
-    w.add_argument("--fs", type=options.RATE, help="required sampling rate (records at another rate are an error)")
+    w.add_argument("--fs", type=options.RATE, help=rate_help + " (default: the records' one rate)")
     w.set_defaults(func=handle_wfdb)
 
-    c = kinds.add_parser("csv", help="a folder of CSV files, one column per channel (time column ignored)")
+    e = kinds.add_parser("edf", help="a folder of EDF, EDF+ or BDF files (one record each)")
+    common(e, None)
+    e.add_argument("--fs", type=options.RATE, help=rate_help + " (default: the channels' one rate)")
+    e.set_defaults(func=handle_edf)
+
+    c = kinds.add_parser("csv", help="a folder of CSV or Parquet files, one column per channel")
     common(c, None)
-    c.add_argument("--fs", type=options.RATE, required=True, help="sampling rate in Hz")
-    c.add_argument("--columns", help="comma-separated channel columns (default: all but a time column)")
-    c.add_argument("--delimiter", default=",")
+    c.add_argument("--fs", type=options.RATE,
+                   help="rate in Hz of files without a time or rate column; files whose time column gives "
+                        "another rate are resampled to it")
+    c.add_argument("--columns", help="comma-separated channel columns (default: all but a time/rate column)")
+    c.add_argument("--delimiter", default=",", help="field separator (default ','; ';' for decimal-comma files)")
+    c.add_argument("--decimal", default=".", choices=(".", ","), help="decimal mark (default '.')")
+    c.add_argument("--no-header", action="store_true",
+                   help="the first line is data (default: detected; a first line of numbers is data)")
     c.set_defaults(func=handle_csv)
+
+    f = kinds.add_parser("e4", help="Empatica E4 exports: one folder per participant (BVP.csv, ACC.csv, ...)")
+    common(f, "ppg", channels=False)
+    f.add_argument("--signal", help="which file: BVP (default for ppg), ACC (default for acc), EDA, TEMP, HR")
+    f.add_argument("--fs", type=options.RATE, help=rate_help)
+    f.set_defaults(func=handle_e4)
 
 
 def _output(args: argparse.Namespace) -> Path:
@@ -72,28 +102,55 @@ def _report(path: Path, args: argparse.Namespace) -> int:
     from harness.store import open_store
 
     store = open_store(path)
-    print(f"imported {store.name}: {store.n_participants} participants, {store.n_segments} records, "
-          f"{store.modality} {len(store.channel_names)} ch @ {store.fs:g} Hz, "
-          f"revision {store.revision} -> {path}")
+    print(f"imported {store.name}: {store.n_participants} participants, {store.n_segments} segments, "
+          f"{store.modality} {len(store.channel_names)} ch ({', '.join(store.channel_names)}) @ {store.fs:g} Hz, "
+          f"revision {store.revision} -> {Path(path).resolve()}")
     notice = stale_notice(getattr(args, "replaced", None), store.revision)
     if notice:
         print(f"warning: {notice}", file=sys.stderr)
     return 0
 
 
-def handle_wfdb(args: argparse.Namespace) -> int:
-    from harness.importers import import_wfdb
+def _segmenting(args: argparse.Namespace) -> dict:
+    channels = getattr(args, "channels", None)
+    return {"window_seconds": args.window_seconds, "hop_seconds": args.hop_seconds,
+            "max_windows": args.max_windows_per_record, "jobs": args.jobs, "modality": args.modality,
+            "license": args.license, "citation": args.citation, "fs": args.fs,
+            **({"channels": _channel_list(channels)} if channels is not None else {})}
 
-    path = import_wfdb(args.source_dir, args.labels, args.name, _output(args), fs=args.fs,
-                       modality=args.modality, units=args.units, license=args.license, citation=args.citation)
-    return _report(path, args)
+
+def _channel_list(text: str) -> list[str]:
+    from harness.importing.channels import parse_request
+
+    return parse_request(text) or []
+
+
+def handle_wfdb(args: argparse.Namespace) -> int:
+    from harness.importing import import_wfdb
+
+    return _report(import_wfdb(args.source_dir, args.labels, args.name, _output(args), resample=True,
+                               units=args.units, **_segmenting(args)), args)
+
+
+def handle_edf(args: argparse.Namespace) -> int:
+    from harness.importing import import_edf
+
+    return _report(import_edf(args.source_dir, args.labels, args.name, _output(args), units=args.units,
+                              **_segmenting(args)), args)
+
+
+def handle_e4(args: argparse.Namespace) -> int:
+    from harness.importing import import_e4
+
+    return _report(import_e4(args.source_dir, args.labels, args.name, _output(args), signal=args.signal,
+                             units=args.units, **_segmenting(args)), args)
 
 
 def handle_csv(args: argparse.Namespace) -> int:
-    from harness.importers import import_csv
+    from harness.importing import import_csv
 
     columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
-    path = import_csv(args.source_dir, args.labels, args.name, _output(args), fs=args.fs,
-                      modality=args.modality, columns=columns, delimiter=args.delimiter,
-                      units=args.units or "a.u.", license=args.license, citation=args.citation)
-    return _report(path, args)
+    return _report(import_csv(args.source_dir, args.labels, args.name, _output(args), columns=columns,
+                              delimiter=args.delimiter, decimal=args.decimal,
+                              header=False if args.no_header else None, units=args.units or "a.u.",
+                              **_segmenting(args)), args)

@@ -68,7 +68,7 @@ def test_nonfinite_and_flat_records_are_skipped_and_named(tmp_path, warnings_see
     src = _release(tmp_path, {"good": 3, "good2": 3})
     flat = np.zeros((int(3 * FS), 2))
     write_wfdb(src, "flat", flat, FS, names=["I", "II"])
-    labels = _labels(tmp_path / "labels.csv", ["good,p1,40,M,20,0", "good2,p2,40,M,20,0", "flat,p3,1,F,1,0"])
+    labels = _labels(tmp_path / "labels.csv", ["good,p1,40,M,20,0", "good2,p2,40,M,20,0", "flat,p3,41,F,21,0"])
     store = open_store(import_wfdb(src, labels, "x", tmp_path / "s", warn=warnings_seen.append))
     assert store.n_segments == 2
     assert any("flat" in w and "skipped" in w for w in warnings_seen)

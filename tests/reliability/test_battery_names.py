@@ -254,7 +254,7 @@ def test_data_list_shows_imported_stores_with_absolute_sources(tmp_path, home, m
     code, out, err = run_cli("data", "list", env=home)
     assert code == 0, err
     row = next(line for line in out.splitlines() if line.startswith("mine "))
-    assert "ppg" in row and "yes" in row and str(tmp_path / "csv") in row and "imported (CSV)" in row
+    assert "ppg" in row and "yes" in row and str(tmp_path / "csv") in row and "imported (csv)" in row.lower()
     assert any(line.startswith("synthetic-ppg ") for line in out.splitlines())
 
 

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def seen() -> list[str]:
+    """Collects the importer's warning lines."""
+    return []
