@@ -127,6 +127,7 @@ def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float
     import signal
     import subprocess
     import tempfile
+    import time
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True, start_new_session=True)
@@ -134,6 +135,11 @@ def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             victims = _descendants(proc.pid)
+            if (env or os.environ).get("PYTHONFAULTHANDLER"):
+                for pid in victims:  # each Python process dumps every thread's stack to its stderr first
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGABRT)
+                time.sleep(2)
             proc.send_signal(signal.SIGTERM)  # torchrun forwards it to its workers
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=15)

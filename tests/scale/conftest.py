@@ -92,7 +92,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     data = tmp_path_factory.mktemp("seaweedfs")
     ports = dict(zip(PORT_FLAGS, free_ports(len(PORT_FLAGS))))
     args = [binary, "server", f"-dir={data}", "-s3", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-master.volumeSizeLimitMB=64", "-s3.port.iceberg=0", "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
             *(f"-{flag}={port}" for flag, port in ports.items())]
     log = data / "weed.log"
     try:

@@ -96,7 +96,7 @@ def test_torchrun_two_process_pretraining_on_s3(s3_server, tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "harness", "pretrain", "--encoder", "ahms-ppg", "--config", "small", "--dataset", url,
            "--steps", "3", "--batch-size", "16", "--checkpoint-every", "3", "--out", str(out), "--quiet"]
-    env = {**s3_server.env(), "OMP_NUM_THREADS": "1"}
+    env = {**s3_server.env(), "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}  # stacks if it hangs
     code, stdout, stderr = run_process_group(cmd, env=env, timeout=300)
     assert code == 0, stdout[-2000:] + stderr[-3000:]
     assert "pretrained ahms-ppg for 3 steps" in stdout
