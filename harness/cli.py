@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from harness import __version__
 from harness.errors import HarnessError, UsageError
 
-COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "compare", "suite", "pretrain")
+COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "compare", "suite", "pretrain", "weights")
 
 
 class _Parser(argparse.ArgumentParser):
