@@ -100,6 +100,30 @@ CARDS: dict[str, ZooCard] = {card.name: card for card in (
         preprocessing_not_applied="pyPPG band-pass of its evaluation pipelines",
         containers=("net",),
     ),
+    ZooCard(
+        name="ecgfounder-1lead",
+        description="ECGFounder single-lead (Li et al., NEJM AI 2025): ECG Net1D (RegNet + SE), 10 M "
+                    "Harvard-Emory ECGs; 1024-d.",
+        # dataset.py: band-pass (util.filter_bandpass), 500 Hz, 10 s (5000 samples), z-score per recording.
+        input_spec=InputSpec("ecg", channels=1, fs=500.0, window_s=10.0, normalise="zscore",
+                             long_policy="windows", short_policy="pad", preferred_channels=("I",)),
+        embedding_dim=1024, parameters=30_807_750,
+        config={"in_channels": 1, "base_filters": 64, "ratio": 1, "filter_list": [64, 160, 160, 400, 400, 1024, 1024],
+                "m_blocks_list": [2, 2, 2, 3, 3, 4, 4], "kernel_size": 16, "stride": 2, "groups_width": 16,
+                "n_classes": 150, "use_bn": False, "use_do": False, "class": "net1d.Net1D"},
+        license="MIT (code); weights: see the Hugging Face model card",
+        citation=("Li, Aguirre, Moura, Jin, Liu, Zhong, Sun, Clifford, Westover, Hong. An Electrocardiogram "
+                  "Foundation Model Built on over 10 Million Recordings. NEJM AI 2(7), 2025. arXiv:2410.04133"),
+        weights_url="https://huggingface.co/PKUDigitalHealth/ECGFounder/tree/main",
+        weights_file="1_lead_ECGFounder.pth",
+        source={"repository": "https://github.com/PKUDigitalHealth/ECGFounder", "file": "net1d.py",
+                "instantiation": "finetune_model.py:ft_1lead_ECGFounder",
+                "commit": "04edac702b61c91face519774ddcc0cd712fef23"},
+        probed_output="deep_features of Net1D.forward (mean over time of the last stage, before dense), what "
+                      "its linear probe (linear_prob=True) trains on",
+        preprocessing_not_applied="util.filter_bandpass of dataset.py",
+        containers=("state_dict",),
+    ),
 )}
 
 

@@ -141,3 +141,7 @@ def make_papagei_p(**kwargs: Any) -> ZooEncoder:
 
 def make_pulse_ppg(**kwargs: Any) -> ZooEncoder:
     return make_encoder("pulse-ppg", **kwargs)
+
+
+def make_ecgfounder_1lead(**kwargs: Any) -> ZooEncoder:
+    return make_encoder("ecgfounder-1lead", **kwargs)

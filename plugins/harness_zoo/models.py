@@ -22,8 +22,12 @@ from harness_zoo.resnet1d import PaPaGeiResNet, PulsePPGResNet
 def build_model(name: str) -> nn.Module:
     """The architecture of zoo encoder ``name`` with freshly initialised weights (eval mode)."""
     card = CARDS[name]
-    settings = {k: card.config[k] for k in ("base_filters", "kernel_size", "stride", "groups", "n_block")}
     model: nn.Module
+    if name == "ecgfounder-1lead":
+        from harness_zoo.net1d import Net1D
+
+        return Net1D(**{k: v for k, v in card.config.items() if k != "class"}).eval()
+    settings = {k: card.config[k] for k in ("base_filters", "kernel_size", "stride", "groups", "n_block")}
     if name.startswith("papagei"):
         model = PaPaGeiResNet(**settings, n_classes=card.config["n_classes"],
                               n_experts=card.config.get("n_experts", 0))

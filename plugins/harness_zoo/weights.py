@@ -25,3 +25,7 @@ def import_papagei_p(obj: Any) -> Any:
 
 def import_pulse_ppg(obj: Any) -> Any:
     return _convert("pulse-ppg", obj)
+
+
+def import_ecgfounder_1lead(obj: Any) -> Any:
+    return _convert("ecgfounder-1lead", obj)

@@ -59,9 +59,10 @@ def test_seeded_forward_equals_the_authors_code(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_specs_declare_what_the_card_says_and_bundle_no_weights(name):
     spec, card = SPECS[name], CARDS[name]
-    assert spec.kind == "foundation" and spec.modalities == ("ppg",)
-    assert spec.input_specs == (card.input_spec,) and spec.embedding_dim == card.embedding_dim == 512
-    assert spec.weights is None and spec.weights_url.startswith("https://zenodo.org/records/")
+    assert spec.kind == "foundation" and spec.modalities == (card.input_spec.modality,)
+    assert spec.input_specs == (card.input_spec,) and spec.embedding_dim == card.embedding_dim
+    assert spec.weights is None and spec.weights_url == card.weights_url
+    assert spec.weights_url.startswith(("https://zenodo.org/records/", "https://huggingface.co/PKUDigitalHealth/"))
     assert spec.weights_import and spec.license and spec.citation
     spec.validate()
 
@@ -69,12 +70,14 @@ def test_specs_declare_what_the_card_says_and_bundle_no_weights(name):
 def test_published_inputs():
     assert (CARDS["papagei-s"].input_spec.fs, CARDS["papagei-s"].input_spec.samples) == (125.0, 1250)
     assert (CARDS["pulse-ppg"].input_spec.fs, CARDS["pulse-ppg"].input_spec.samples) == (50.0, 500)
+    ecg = CARDS["ecgfounder-1lead"].input_spec
+    assert (ecg.modality, ecg.fs, ecg.samples, ecg.channels) == ("ecg", 500.0, 5000, 1)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_without_weights_the_encoder_refuses_to_run(name):
     with pytest.raises(UsageError) as info:
-        make_encoder(name, modality="ppg", checkpoint=None)
+        make_encoder(name, modality=CARDS[name].input_spec.modality, checkpoint=None)
     text = str(info.value)
     assert "will not run untrained" in text and f"harness weights import FILE --encoder {name}" in text
     assert "\n" not in text
