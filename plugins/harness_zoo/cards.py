@@ -121,7 +121,8 @@ CARDS: dict[str, ZooCard] = {card.name: card for card in (
                 "commit": "04edac702b61c91face519774ddcc0cd712fef23"},
         probed_output="deep_features of Net1D.forward (mean over time of the last stage, before dense), what "
                       "its linear probe (linear_prob=True) trains on",
-        preprocessing_not_applied="util.filter_bandpass of dataset.py",
+        preprocessing_not_applied="util.filter_bandpass of dataset.py (50 Hz notch, Butterworth 0.67-40 Hz, "
+                                  "median-filter baseline removal)",
         containers=("state_dict",),
     ),
 )}
