@@ -121,3 +121,12 @@ def test_importer_names_missing_and_unexpected_tensors_in_one_line():
     state["dense.weight"] = torch.zeros(3, 3)
     with pytest.raises(DataError, match=r"another shape \(dense.weight is \(3, 3\), expected \(512, 512\)\)"):
         state_dict_from_checkpoint("papagei-s", state)
+
+
+def test_spec_checks_the_new_weights_fields():
+    spec = SPECS["papagei-s"]
+    bad = dataclasses.replace(spec, weights_url="http://example.org/w.pt", weights_import="not a target")
+    problems = bad.problems()
+    assert "field 'weights_url' must be an https:// URL or None" in problems
+    assert any(p.startswith("field 'weights_import' must be a callable") for p in problems)
+    assert spec.problems() == []
