@@ -57,11 +57,22 @@ def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
     if op == "identity":
         return x
     if op == "mean":
-        return np.nanmean(x, axis=1, keepdims=True)
+        return _mean_of_channels(x)
     if op == "first":
         return x[:, :wanted]
     reps = -(-wanted // x.shape[1])
     return np.tile(x, (1, reps, 1))[:, :wanted]
+
+
+def _mean_of_channels(x: np.ndarray) -> np.ndarray:
+    """Mean over the channels that hold a sample at each time; NaN where none does (the store's padding
+    beyond ``n_samples``), without numpy's "Mean of empty slice" warning for those columns."""
+    held = np.isfinite(x)
+    total = np.where(held, x, 0.0).sum(axis=1, keepdims=True, dtype=np.float64)
+    count = held.sum(axis=1, keepdims=True)
+    out = np.full(total.shape, np.nan, dtype=np.float32)
+    np.divide(total, count, out=out, where=count > 0, casting="unsafe")
+    return out
 
 
 def adaptation_policy(fs: float, spec: InputSpec | None, *, channels: int,
@@ -86,10 +97,16 @@ def _resample(x: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
 
 
 def zscore(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Per-row, per-channel z-score; flat rows become zeros instead of NaN."""
-    mean = x.mean(axis=-1, keepdims=True)
-    std = x.std(axis=-1, keepdims=True)
-    return ((x - mean) / np.maximum(std, eps)).astype(np.float32)
+    """Per-row, per-channel z-score; flat rows become zeros instead of NaN.
+
+    The statistics are computed in float64: in float32 the squares of amplitudes above ~1e19 overflow
+    to inf, the std becomes inf and the whole input silently becomes zeros. Any finite float32 signal
+    z-scores to the same values as the same signal at amplitude 1.
+    """
+    wide = np.asarray(x, dtype=np.float64)
+    mean = wide.mean(axis=-1, keepdims=True)
+    std = wide.std(axis=-1, keepdims=True)
+    return ((wide - mean) / np.maximum(std, eps)).astype(np.float32)
 
 
 def _fit_block(x: np.ndarray, samples: int, long_policy: str,

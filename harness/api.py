@@ -200,6 +200,10 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
                          "pass one of its modalities")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise UsageError(f"batch_size={batch_size!r} is not a positive integer", "pass e.g. batch_size=64")
+    if checkpoint is not None:
+        from harness.runner import check_takes_checkpoint
+
+        check_takes_checkpoint(entry, str(checkpoint))  # an encoder without weights would ignore it
     chosen = resolve_device(device, torch_encoders=bool(entry.spec.uses_torch))
     try:
         encoder = entry.load()(modality=modality, device=chosen,

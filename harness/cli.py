@@ -3,7 +3,8 @@
 Each subcommand lives in its own module under :mod:`harness.commands` and exposes
 ``register(subparsers)``; handlers return an exit code. Every :class:`~harness.errors.HarnessError`
 becomes one line on stderr and its exit code (2 for bad input, 1 for runtime faults); ``--debug``
-shows the full traceback instead.
+shows the full traceback instead. A reader that stops early (``harness data list | head -2``) ends the
+command quietly, as it ends any command-line tool: no message, exit 141 (128 + SIGPIPE).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import select
 import sys
 import traceback
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from harness import __version__
 from harness.errors import HarnessError, UsageError
 
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool that SIGPIPE ended
 COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "compare", "suite", "pretrain", "weights")
 
 
@@ -60,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.plugins import get_host
 
         get_host(disabled=args.disable_plugin, strict=args.strict_plugins)
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at interpreter exit
+        return code
     except HarnessError as exc:
         if debug:
             traceback.print_exc()
@@ -76,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: out of memory; use a smaller --batch-size or fewer participants", file=sys.stderr)
         return 1
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
+            return _quiet_broken_pipe()
         if debug:
             traceback.print_exc()
         print(f"error: {exc.strerror or exc} ({exc.filename or 'I/O'}); check the path and free space",
@@ -87,6 +94,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: internal error {type(exc).__name__}: {exc}; re-run with --debug for the traceback "
               "and report it", file=sys.stderr)
         return 1
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (``| head``), as opposed to a broken socket
+    somewhere else (object storage): only the first ends the command quietly."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+def _quiet_broken_pipe() -> int:
+    """End like a tool that SIGPIPE stopped: point stdout at /dev/null so the exit flush stays silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

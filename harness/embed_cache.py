@@ -55,26 +55,36 @@ class EmbeddingCache:
             if not entry.exists():
                 return None
             embeddings = entry.open_group("r")["embeddings"]
-            return np.asarray(embeddings[:]) if isinstance(embeddings, zarr.Array) else None
+            if not isinstance(embeddings, zarr.Array):
+                return None
+            values = np.asarray(embeddings[:])
         except Exception:
             return None  # an unreadable cache entry is recomputed, never trusted
+        # a lost chunk reads back as the NaN fill value: such an entry is damaged, so it is recomputed too
+        return values if np.isfinite(values).all() else None
 
     def compute(self, key: str, meta: dict[str, Any], n_segments: int, dim: int,
-                blocks: Callable[[int], Any]) -> tuple[np.ndarray, bool]:
+                blocks: Callable[[int], Any],
+                verify: Callable[[np.ndarray, int], None] | None = None) -> tuple[np.ndarray, bool]:
         """Return embeddings for ``key``, computing missing blocks with ``blocks(start)``.
 
-        ``blocks(start)`` yields ``(start, stop, embeddings)`` from segment ``start`` on. Returns the
+        ``blocks(start)`` yields ``(start, stop, embeddings)`` from segment ``start`` on. ``verify(embeddings,
+        start)`` sees the whole array (cached, or computed from ``start`` on) before it is returned or
+        published, and raises to refuse it: a refused computation is never published. Returns the
         embeddings and whether they came from the cache.
         """
+        check = verify or (lambda embeddings, start: None)
         if not self.enabled:
             out = np.empty((n_segments, dim), dtype=np.float32)
             for lo, hi, emb in blocks(0):
                 out[lo:hi] = emb
+            check(out, 0)
             return out, False
         entry = self.entry(key)
         with FileLock(entry.lock_path()):
             cached = self.get(key)
             if cached is not None:
+                check(cached, n_segments)
                 return cached, True
             quiet_zarr_warnings()
             partial = entry.staging_dir() / f"{key}.partial"
@@ -100,6 +110,7 @@ class EmbeddingCache:
                 array[lo:hi] = emb
                 group.attrs["done"] = hi
             result = np.asarray(array[:])
+            check(result, done)
             entry.publish(partial)  # a local entry takes the folder over; an upload leaves it behind
             shutil.rmtree(partial, ignore_errors=True)
             return result, False

@@ -62,6 +62,10 @@ class Encoder(Protocol):
     are keyed by it. ``input_spec`` is ``None`` for encoders that read the raw store signal.
     ``training_datasets`` / ``training_revisions`` name the data (and store revisions) the loaded weights
     saw, which may differ from the spec's when a ``--checkpoint`` is given; both are ``()`` for none.
+
+    Optional: ``constant_embedding = True`` declares an encoder whose embedding is the same for every
+    segment by design (the ``prior`` baseline). Any other encoder that returns the same embedding for
+    all segments of a store whose inputs differ is refused (:mod:`harness.embedding_checks`).
     """
 
     name: str

@@ -10,12 +10,10 @@ participant-level bootstrap of those predictions. Everything is seeded.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -24,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from harness.bootstrap import bootstrap_ci
 from harness.errors import DataError
 from harness.metrics import get_metric
+from harness.probe_diagnostics import captured_warnings, probe_diagnostics
 from harness.tasks import TaskSpec
 
 RIDGE_ALPHAS = np.logspace(-3, 5, 17)
@@ -50,12 +49,18 @@ class ProbeConfig:
 @dataclass
 class ProbeOutcome:
     """Scores (``{metric: {"value", "ci_low", "ci_high"}}``), chosen regularisation per fold, and the
-    pooled out-of-fold predictions, in the order of the participants passed to :func:`run_probe`."""
+    pooled out-of-fold predictions, in the order of the participants passed to :func:`run_probe`.
+
+    ``diagnostics`` says what the scores alone do not (see :func:`probe_diagnostics`): library warnings
+    raised while fitting, counted per category; tuning that chose the grid's edge in every fold; constant
+    predictions (whose CI is degenerate by construction). Empty when there is nothing to say.
+    """
 
     scores: dict[str, dict[str, float]]
-    fold_params: list[dict[str, float]]
+    fold_params: list[dict[str, Any]]
     y_true: np.ndarray
     y_pred: np.ndarray
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
 def participant_means(embeddings: np.ndarray, participant_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,8 +91,19 @@ def check_targets(task: TaskSpec, y: np.ndarray, folds: int) -> None:
                             f"than the {folds} folds", "use fewer folds (--folds) or a larger dataset")
 
 
+def uninformative(features: np.ndarray) -> bool:
+    """No column takes two values: the features cannot tell any two participants apart."""
+    return len(features) == 0 or bool((features == features[:1]).all())
+
+
 def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig) -> ProbeOutcome:
-    """Participant-disjoint cross-validated linear probe with bootstrap CIs."""
+    """Participant-disjoint cross-validated linear probe with bootstrap CIs.
+
+    Features that carry no information (the ``prior`` baseline) are not fitted: a regression fold
+    predicts its training mean exactly, and every participant gets the same classification score, 0.5,
+    so nobody is ranked (each fold's training prevalence differs a little, and pooling those values would
+    rank participants by the fold they fell in: a spurious AUROC and CI around 0.5).
+    """
     features = np.asarray(features, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     check_targets(task, y, config.folds)
@@ -96,23 +112,25 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
     else:
         splitter = KFold(config.folds, shuffle=True, random_state=config.seed)
     pred = np.empty_like(y)
-    fold_params: list[dict[str, float]] = []
-    for fold, (train, test) in enumerate(splitter.split(features, y)):
-        if task.kind == "regression":
-            model = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
-            model.fit(features[train], y[train])
-            pred[test] = model.predict(features[test])
-            fold_params.append({"fold": fold, "alpha": float(model[-1].alpha_)})
-        else:
-            inner = StratifiedKFold(config.inner_folds, shuffle=True, random_state=config.seed + fold)
-            model = make_pipeline(StandardScaler(), LogisticRegressionCV(
-                Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                warnings.simplefilter("ignore", FutureWarning)  # sklearn 1.9 attribute-layout notice
+    fold_params: list[dict[str, Any]] = []
+    no_information = uninformative(features)
+    with captured_warnings() as caught:
+        for fold, (train, test) in enumerate(splitter.split(features, y)):
+            if no_information:
+                pred[test] = float(np.mean(y[train])) if task.kind == "regression" else 0.5
+                fold_params.append({"fold": fold, "model": "none (features carry no information)"})
+            elif task.kind == "regression":
+                model = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+                model.fit(features[train], y[train])
+                pred[test] = model.predict(features[test])
+                fold_params.append({"fold": fold, "alpha": float(model[-1].alpha_)})
+            else:
+                inner = StratifiedKFold(config.inner_folds, shuffle=True, random_state=config.seed + fold)
+                model = make_pipeline(StandardScaler(), LogisticRegressionCV(
+                    Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
                 model.fit(features[train], y[train].astype(int))
-            pred[test] = model.predict_proba(features[test])[:, 1]
-            fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
+                pred[test] = model.predict_proba(features[test])[:, 1]
+                fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
     metrics = (task.metric, *task.extra_metrics)
     scores: dict[str, dict[str, float]] = {}
     for i, name in enumerate(metrics):
@@ -120,4 +138,5 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
         low, high = bootstrap_ci(metric, y, pred, n=config.bootstrap, seed=config.seed + 1000 + i,
                                  confidence=config.confidence)
         scores[name] = {"value": metric.reference(y, pred), "ci_low": low, "ci_high": high}
-    return ProbeOutcome(scores, fold_params, y, pred)
+    return ProbeOutcome(scores, fold_params, y, pred, probe_diagnostics(caught, fold_params, pred,
+                                                                     {"alpha": RIDGE_ALPHAS, "C": LOGISTIC_CS}))

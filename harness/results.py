@@ -215,13 +215,16 @@ class Result:
     training_overlap: bool
     training_overlap_detail: str | None = None
     predictions: Predictions | None = None
+    #: what the scores alone do not say (library warnings, degenerate tuning, constant predictions,
+    #: uninformative input); written only when not empty, so older results load unchanged
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     #: top-level keys this harness does not know, kept for the round trip
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: where the result was read from or written to; not part of the JSON
     path: Path | None = field(default=None, compare=False)
 
-    _KEYS = (*REQUIRED_KEYS, "training_overlap_detail", "predictions")
+    _KEYS = (*REQUIRED_KEYS, "training_overlap_detail", "predictions", "diagnostics")
 
     # the main score -------------------------------------------------------------------------------
     @property
@@ -272,6 +275,7 @@ class Result:
                 timings=_mapping(data["timings"], "timings"), training_overlap=bool(data["training_overlap"]),
                 training_overlap_detail=data.get("training_overlap_detail"),
                 predictions=None if predictions is None else Predictions.from_dict(predictions),
+                diagnostics=_mapping(data.get("diagnostics", {}), "diagnostics"),
                 schema_version=SCHEMA_VERSION, extra=_split(data, (*cls._KEYS, "_path")),
                 path=path if path is not None or data.get("_path") is None else Path(data["_path"]))
         except DataError:
@@ -291,6 +295,8 @@ class Result:
         }
         if self.predictions is not None:
             out["predictions"] = self.predictions.to_dict()
+        if self.diagnostics:
+            out["diagnostics"] = dict(self.diagnostics)
         return {**out, **self.extra}
 
     def to_json(self) -> str:
@@ -338,7 +344,7 @@ class Result:
 def build_result(*, encoder: EncoderInfo, task: TaskSpec, dataset: Mapping[str, Any], outcome: ProbeOutcome,
                  participant_ids: np.ndarray, config: Mapping[str, Any], segments: int,
                  environment: Mapping[str, Any], timings: Mapping[str, Any], training_overlap: bool,
-                 training_overlap_detail: str) -> Result:
+                 training_overlap_detail: str, diagnostics: Mapping[str, Any] | None = None) -> Result:
     """Assemble the result of one probe: ``participant_ids`` are the probed participants, in the order
     of ``outcome``'s predictions; ``config`` the run settings recorded with it."""
     y_true = np.asarray(outcome.y_true, dtype=float)
@@ -355,6 +361,7 @@ def build_result(*, encoder: EncoderInfo, task: TaskSpec, dataset: Mapping[str, 
         training_overlap=training_overlap, training_overlap_detail=training_overlap_detail,
         predictions=Predictions(tuple(str(i) for i in participant_ids), tuple(float(v) for v in y_true),
                                 tuple(float(v) for v in outcome.y_pred)),
+        diagnostics=dict(diagnostics or {}),
     )
 
 

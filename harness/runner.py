@@ -8,8 +8,9 @@ validation and formatting in :mod:`harness.results`, device and provenance in :m
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from harness import options
 from harness.adapter import adapt, adaptation_policy, mean_by_row
-from harness.catalog import default_dataset, open_dataset
+from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
+from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
 from harness.overlap import training_overlap
 from harness.plugins import PluginHost, get_host
 from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means, run_probe
+from harness.probe_diagnostics import summary_line
 from harness.provenance import environment, resolve_device
 from harness.registry import Entry
 from harness.results import EncoderInfo, Result, build_result, write_result
@@ -51,7 +55,15 @@ class RunConfig:
     progress: bool = True
     skip_unsuitable: bool = False
     dtype: str = "float32"
+    data_root: str | None = None  # object-storage store root for dataset names (``--data-url``)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """The CLI's ranges (:mod:`harness.options`) for every other caller too: Python API, suite files."""
+        for name, kind, value in (("seed", options.SEED, self.seed), ("folds", options.FOLDS, self.folds),
+                                  ("bootstrap", options.BOOTSTRAP, self.bootstrap),
+                                  ("batch_size", options.BATCH_SIZE, self.batch_size)):
+            kind.check(value, name)
 
 
 def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:
@@ -77,12 +89,26 @@ def inference_context(device: str, dtype: str) -> contextlib.AbstractContextMana
     return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, dtype))
 
 
+def _adapted_blocks(encoder: Encoder, store: SignalStore, start: int, block: int,
+                    n_valid_all: np.ndarray) -> Iterator[tuple[int, int, Any]]:
+    """The store's segments from ``start`` on, checked and adapted to the encoder, one block at a time."""
+    for lo in range(start, store.n_segments, block):
+        hi = min(lo + block, store.n_segments)
+        raw = store.read(lo, hi)
+        check_finite(store, raw, n_valid_all[lo:hi], lo)
+        yield lo, hi, adapt(raw, n_valid_all[lo:hi], store.fs, encoder.input_spec,
+                            channel_names=store.channel_names)
+
+
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
                 progress: bool = True, device: str = "cpu", dtype: str = "float32",
-                input_labels: tuple[str, ...] = ()) -> tuple[np.ndarray, dict[str, Any], bool, float]:
+                input_labels: tuple[str, ...] = (),
+                warn: Callable[[str], None] | None = None) -> tuple[np.ndarray, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached).
 
     Only the participant labels the encoder's spec declares as ``input_labels`` reach ``Batch.labels``.
+    Embeddings that are constant over the whole store are refused (:mod:`harness.embedding_checks`),
+    computed or cached alike; constant embeddings of identical inputs are passed to ``warn``.
     """
     probe_policy = adaptation_policy(store.fs, encoder.input_spec, channels=len(store.channel_names),
                                      channel_names=store.channel_names)
@@ -94,19 +120,16 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
     n_valid_all = store.n_valid
     label_rows = {name: labels[name].reindex(pid_all).to_numpy() for name in labels.columns
                   if name in input_labels}
+    block = max(batch_size, store.chunk_segments)
+    seen_embeddings, seen_inputs = Variation(), Variation()
 
     check_lengths(store, n_valid_all)
 
     def blocks(start: int) -> Iterator[tuple[int, int, np.ndarray]]:
-        block = max(batch_size, store.chunk_segments)
         bar = tqdm(total=store.n_segments, initial=start, desc=f"embed {encoder.name}", unit="seg",
                    disable=not progress, leave=False)
-        for lo in range(start, store.n_segments, block):
-            hi = min(lo + block, store.n_segments)
-            raw = store.read(lo, hi)
-            check_finite(store, raw, n_valid_all[lo:hi], lo)
-            adapted = adapt(raw, n_valid_all[lo:hi], store.fs, encoder.input_spec,
-                            channel_names=store.channel_names)
+        for lo, hi, adapted in _adapted_blocks(encoder, store, start, block, n_valid_all):
+            seen_inputs.update(adapted.signal)
             rows = adapted.row_of + lo
             batch = Batch(adapted.signal, encoder.input_spec.fs if encoder.input_spec else store.fs,
                           pid_all[rows], adapted.n_valid, {k: v[rows] for k, v in label_rows.items()})
@@ -122,16 +145,43 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
             if emb.shape != expected:
                 raise PluginError(f"encoder '{encoder.name}' returned embeddings of shape {emb.shape}, "
                                   f"expected {expected}", "fix the encoder's embed()")
-            if not np.isfinite(emb).all():
-                raise PluginError(f"encoder '{encoder.name}' returned NaN or inf embeddings",
-                                  "check the input data or the encoder")
-            yield lo, hi, mean_by_row(emb, adapted.row_of, hi - lo)
+            fault = finite_problem(encoder.name, emb)
+            if fault:
+                raise fault
+            per_segment = mean_by_row(emb, adapted.row_of, hi - lo)
+            seen_embeddings.update(per_segment)
+            yield lo, hi, per_segment
             bar.update(hi - lo)
         bar.close()
 
+    def verify(embeddings: np.ndarray, start: int) -> None:
+        """Refuse embeddings constant over the store, before they are cached (see EmbeddingCache.compute)."""
+        seen = seen_embeddings
+        if start > 0 or seen.rows < store.n_segments:  # a cache hit or a resumed computation: check it all
+            fault = finite_problem(encoder.name, embeddings)
+            if fault:
+                raise fault
+            seen = Variation()
+            seen.update_chunked(embeddings)
+        if seen.varies or getattr(encoder, "constant_embedding", False):
+            return
+        inputs = seen_inputs
+        if not inputs.varies and inputs.rows < store.n_segments:  # inputs not all seen in this process
+            inputs = Variation()
+            for _, _, adapted in _adapted_blocks(encoder, store, 0, block, n_valid_all):
+                inputs.update(adapted.signal)
+                if inputs.varies:
+                    break
+        problem = constant_problem(encoder=encoder.name, dataset=store.name, n_segments=store.n_segments,
+                                   embeddings=seen, inputs_vary=inputs.varies, dtype=dtype)
+        if problem:
+            raise problem
+        if warn is not None and store.n_segments > 1:
+            warn(identical_inputs_note(encoder.name, store.name))
+
     start = time.perf_counter()
     embeddings, hit = cache.compute(key, {"encoder": encoder.name, "store": store.name}, store.n_segments,
-                                    encoder.embedding_dim, blocks)
+                                    encoder.embedding_dim, blocks, verify)
     return embeddings, {**probe_policy, "cache_key": key}, hit, time.perf_counter() - start
 
 
@@ -164,6 +214,8 @@ class Runner:
         # an explicit device is checked now; "auto" is settled in run(), once the encoders are known
         self.device = config.device if config.device == "auto" else resolve_device(config.device)
         self._targets: dict[tuple[str, str, str], pd.Series | DataError] = {}
+        self.datasets_used: list[DatasetChoice] = []
+        self.skipped: list[dict[str, str]] = []
 
     def _tasks(self) -> list[TaskSpec]:
         return [self.host.tasks.load(name) for name in self.config.tasks]
@@ -176,18 +228,26 @@ class Runner:
     def run(self) -> list[Result]:
         tasks = self._tasks()
         entries = [self.host.encoders.get(name) for name in self.config.encoders]  # fail fast on names
+        if self.config.checkpoint is not None:
+            for entry in entries:
+                check_takes_checkpoint(entry, self.config.checkpoint)
         if self.config.device == "auto":
             self.device = resolve_device("auto", torch_encoders=any(uses_torch(e) for e in entries))
-        info = {"encoders": self.config.encoders, "tasks": self.config.tasks, "dataset": self.config.dataset,
-                "seed": self.config.seed, "output": str(self.config.output), "device": self.device}
+        info: dict[str, Any] = {"encoders": self.config.encoders, "tasks": self.config.tasks,
+                                "dataset": self.config.dataset, "seed": self.config.seed,
+                                "output": str(self.config.output), "device": self.device}
         self.host.notify("harness_run_start", run=info)
         results: list[Result] = []
         for entry in entries:
-            store = open_dataset(self._dataset_for(entry.spec, tasks), progress=self.config.progress)
+            choice = resolve_dataset(self._dataset_for(entry.spec, tasks), data_root=self.config.data_root)
+            if choice not in self.datasets_used:
+                self.datasets_used.append(choice)  # which store each name or path was taken to mean
+            store = open_choice(choice, progress=self.config.progress, data_root=self.config.data_root)
             runnable = self._runnable_tasks(entry, tasks, store)
             if not runnable:
                 continue
-            results += self._run_encoder(entry, runnable, store)
+            results += self._run_encoder(entry, runnable, store, choice)
+        info["skipped"] = list(self.skipped)  # each --skip-unsuitable skip, with its reason
         # Observers get the result payloads as plain dicts (what the file holds, plus "_path"), as they
         # always have: hook implementations in other packages index them by key, and a dict is what
         # the hookspec documents. ``Result.from_dict(payload)`` gives the typed form.
@@ -207,20 +267,30 @@ class Runner:
             raise found
         return found
 
+    def _skip(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore, problem: HarnessError) -> None:
+        """Under ``--skip-unsuitable``: one warning line per skipped task, naming it and why, and a
+        record in the run's report (``run["skipped"]`` for the ``harness_run_end`` observers)."""
+        if not self.config.skip_unsuitable:
+            raise problem
+        for task in tasks:
+            self.skipped.append({"encoder": entry.name, "task": task.name, "dataset": store.name,
+                                 "reason": problem.problem})
+            warn(f"skipped encoder '{entry.name}' on task '{task.name}' (dataset '{store.name}'): {problem.problem}")
+
     def _runnable_tasks(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
         mods = entry.spec.modalities
         if mods and store.modality not in mods:
-            if self.config.skip_unsuitable:
-                return []
-            raise UsageError(f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is "
-                             f"{store.modality}", "choose a dataset of that modality")
+            self._skip(entry, tasks, store, UsageError(
+                f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is {store.modality}",
+                "choose a dataset of that modality"))
+            return []
         needs = entry.spec.requires_any_label
         if needs and not set(needs) & set(store.labels):
-            if self.config.skip_unsuitable:
-                return []
-            raise UsageError(f"encoder '{entry.name}' needs one of the labels {', '.join(needs)}, which dataset "
-                             f"'{store.name}' lacks (it has: {', '.join(store.labels) or 'none'})",
-                             "choose a dataset with those labels")
+            self._skip(entry, tasks, store, UsageError(
+                f"encoder '{entry.name}' needs one of the labels {', '.join(needs)}, which dataset "
+                f"'{store.name}' lacks (it has: {', '.join(store.labels) or 'none'})",
+                "choose a dataset with those labels"))
+            return []
         keep = []
         for task in tasks:
             problem: HarnessError | None = None
@@ -234,8 +304,8 @@ class Runner:
                     problem = exc
             if problem is None:
                 keep.append(task)
-            elif not self.config.skip_unsuitable:
-                raise problem
+            else:
+                self._skip(entry, [task], store, problem)
         return keep
 
     def _load_encoder(self, entry: Entry, store: SignalStore) -> Encoder:
@@ -254,13 +324,18 @@ class Runner:
                               "give the encoder every attribute of the harness.Encoder protocol")
         return encoder
 
-    def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[Result]:
+    def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore,
+                     choice: DatasetChoice) -> list[Result]:
         t0 = time.perf_counter()
         encoder = self._load_encoder(entry, store)
         load_s = time.perf_counter() - t0
+        notes: list[str] = []
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
-            device=self.device, dtype=self.config.dtype, input_labels=entry.spec.input_labels)
+            device=self.device, dtype=self.config.dtype, input_labels=entry.spec.input_labels, warn=notes.append)
+        for note in notes:
+            warn(note)
+        constant_by_design = bool(getattr(encoder, "constant_embedding", False))
         ids, features = participant_means(embeddings, store.participant_ids)
         overlap, overlap_detail = training_overlap(
             dataset=store.name, revision=store.revision, training_datasets=encoder.training_datasets or (),
@@ -278,8 +353,13 @@ class Runner:
             probe_cfg = ProbeConfig(folds=self.config.folds, bootstrap=self.config.bootstrap,
                                     seed=self.config.seed)
             outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
+            diagnostics = {**outcome.diagnostics, **({"embeddings": notes[0]} if notes else {})}
+            summary = summary_line(outcome.diagnostics, constant_expected=constant_by_design or bool(notes))
+            if summary:
+                warn(f"{encoder.name} · {task.name} · {store.name}: {summary} (recorded in the result's diagnostics)")
             result = build_result(
-                encoder=info, task=task, dataset=store.describe(), outcome=outcome, participant_ids=ids[keep],
+                encoder=info, task=task, dataset={**store.describe(), "resolved": choice.to_dict()},
+                outcome=outcome, participant_ids=ids[keep],
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                         "input_adaptation": adapter_policy, "aggregation": "participant mean",
@@ -288,11 +368,30 @@ class Runner:
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
                          "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
-                training_overlap=overlap, training_overlap_detail=overlap_detail)
+                training_overlap=overlap, training_overlap_detail=overlap_detail, diagnostics=diagnostics)
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)
         return out
+
+
+def warn(line: str) -> None:
+    """One ``warning:`` line on stderr (the run goes on)."""
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def takes_checkpoint(spec: EncoderSpec) -> bool:
+    """Does ``--checkpoint`` mean anything to this encoder? Only when its spec declares weights it
+    loads, published weights it imports (``weights_import``) or a pretraining recipe whose checkpoints
+    it reads; otherwise the option would be ignored while being recorded as the result's provenance."""
+    return spec.weights is not None or spec.weights_import is not None or spec.recipe is not None
+
+
+def check_takes_checkpoint(entry: Entry, checkpoint: str) -> None:
+    if not takes_checkpoint(entry.spec):
+        raise UsageError(f"encoder '{entry.name}' loads no weights (its spec declares neither weights nor a "
+                         f"pretraining recipe), so --checkpoint {checkpoint} would be ignored",
+                         "drop --checkpoint, or pass it to an encoder that loads weights")
 
 
 def _payload(result: Result) -> dict[str, Any]:

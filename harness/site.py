@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.calibration import Calibration, calibration
 from harness.ranking import RankSummary, describe
 from harness.results import Result
 
@@ -227,6 +228,31 @@ def roc_svg(y_true: np.ndarray, score: np.ndarray, label: str) -> str:
     return _svg(250, 250, body, label)
 
 
+def reliability_svg(cal: Calibration, label: str) -> str:
+    """Observed positive rate against mean predicted probability per bin (dot area ~ participants)."""
+    biggest = max(cal.counts)
+    dots = "".join(f"<circle cx=\"{40 + 200 * p:.1f}\" cy=\"{210 - 200 * o:.1f}\" "
+                   f"r=\"{1.5 + 3.5 * (n / biggest) ** 0.5:.1f}\"/>"
+                   for p, o, n in zip(cal.mean_predicted, cal.observed, cal.counts))
+    line = " ".join(f"{40 + 200 * p:.1f},{210 - 200 * o:.1f}" for p, o in zip(cal.mean_predicted, cal.observed))
+    body = (_axes(0.0, 1.0, 0.0, 1.0, "mean predicted probability", "observed rate")
+            + "<line x1=\"40\" y1=\"210\" x2=\"240\" y2=\"10\" stroke=\"#8a949e\" stroke-dasharray=\"4 3\"/>"
+            + f"<polyline fill=\"none\" stroke=\"#bf8700\" stroke-width=\"1.2\" points=\"{line}\"/>"
+            + f"<g fill=\"#bf8700\" fill-opacity=\"0.7\">{dots}</g>")
+    return _svg(250, 250, body, label)
+
+
+def result_calibration(result: Result) -> Calibration | None:
+    """Brier/ECE of a binary classification result's stored out-of-fold probabilities, if it has them."""
+    if result.task.kind != "classification" or not result.has_predictions:
+        return None
+    _, y_true, y_pred = result.predictions.arrays()  # type: ignore[union-attr]
+    try:
+        return calibration(y_true, y_pred)
+    except ValueError:  # not 0/1 labels with probabilities: nothing to calibrate
+        return None
+
+
 def figure(result: Result) -> str | None:
     if not result.has_predictions:
         return None
@@ -395,6 +421,13 @@ def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
     return _page("biosignal-harness leaderboard", body, root="")
 
 
+def _calibration_cells(r: Result) -> str:
+    cal = result_calibration(r)
+    if cal is None:
+        return "<td data-value=\"\">–</td><td data-value=\"\">–</td>"
+    return f"<td data-value=\"{cal.brier:.6f}\">{cal.brier:.3f}</td><td data-value=\"{cal.ece:.6f}\">{cal.ece:.3f}</td>"
+
+
 def _dl(items: Iterable[tuple[str, Any]]) -> str:
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in items if v not in (None, "", [], {}))
     return f"<dl>{rows}</dl>"
@@ -447,11 +480,13 @@ def encoder_html(name: str, card: Mapping[str, Any], results: Sequence[Result]) 
         f"<tr><td data-value=\"{escape(r.dataset.name)}\">{escape(r.dataset.name)}</td>"
         f"<td data-value=\"{escape(r.task.name)}\">{escape(r.task.name)}</td>"
         f"<td data-value=\"{escape(r.metric)}\">{escape(r.metric.upper())} {_arrow(r.task.higher_is_better)}</td>"
-        f"{_score_cell(r, False)}<td data-value=\"{r.counts.participants}\">{r.counts.participants}</td></tr>"
+        f"{_score_cell(r, False)}<td data-value=\"{r.counts.participants}\">{r.counts.participants}</td>"
+        f"{_calibration_cells(r)}</tr>"
         for r in mine)
     scores = ("<h2>Scores</h2>\n<table class=\"scores\"><thead><tr>"
               + "".join(f"<th class=\"sortable\" scope=\"col\">{h}</th>"
-                        for h in ("dataset", "task", "metric", "score [95% CI]", "participants"))
+                        for h in ("dataset", "task", "metric", "score [95% CI]", "participants", "Brier ↓",
+                                  "ECE ↓"))
               + f"</tr></thead><tbody>{score_rows}</tbody></table>")
     figures = []
     for r in mine:
@@ -460,8 +495,15 @@ def encoder_html(name: str, card: Mapping[str, Any], results: Sequence[Result]) 
             shown = min(r.counts.participants, MAX_POINTS) if r.task.kind == "regression" else r.counts.participants
             figures.append(f"<div class=\"figure\">{svg}<p>{escape(r.dataset.name)} · {escape(r.task.name)} "
                            f"({shown} of {r.counts.participants} participants)</p></div>")
-    figs = ("<h2>Out-of-fold predictions</h2>\n<p>ROC curves for classification tasks; predicted against true "
-            "values for regression tasks (dashed: chance / identity).</p>\n<div class=\"figures\">"
+        cal = result_calibration(r)
+        if cal is not None:
+            label = f"reliability: {r.encoder.name} on {r.dataset.name} {r.task.name}"
+            figures.append(f"<div class=\"figure\">{reliability_svg(cal, label)}<p>{escape(r.dataset.name)} · "
+                           f"{escape(r.task.name)} calibration: Brier {cal.brier:.3f}, ECE {cal.ece:.3f}</p></div>")
+    figs = ("<h2>Out-of-fold predictions</h2>\n<p>ROC curves and reliability diagrams (observed positive rate "
+            "per bin of predicted probability, dot area ~ participants; ECE over 10 equal-width bins) for "
+            "classification tasks; predicted against true values for regression tasks (dashed: chance / "
+            "identity / perfect calibration).</p>\n<div class=\"figures\">"
             + "".join(figures) + "</div>") if figures else ""
     body = f"<h1>{escape(name)}</h1>\n{facts}\n{speed}\n{scores}\n{figs}"
     return _page(f"{name} · biosignal-harness", body, root="../")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness import options
 from harness.commands import split_names
 
 
@@ -16,8 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", default=None, help="dataset name (default: every dataset both were scored on)")
     p.add_argument("--results", type=Path, default=Path("results"),
                    help="result folder holding both encoders' results (default ./results)")
-    p.add_argument("--bootstrap", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--bootstrap", type=options.COMPARE_BOOTSTRAP, default=1000,
+                   help="paired bootstrap resamples (100 or more)")
+    p.add_argument("--seed", type=options.SEED, default=0, help=f"bootstrap seed, 0..{options.SEED_MAX}")
     p.set_defaults(func=handle)
 
 
@@ -28,8 +30,6 @@ def handle(args: argparse.Namespace) -> int:
 
     if not args.results.is_dir():
         raise UsageError(f"no results folder at {args.results}", "pass --results DIR (where `harness run` wrote)")
-    if args.bootstrap < 100:
-        raise UsageError(f"--bootstrap {args.bootstrap} is too few resamples for a 95% CI", "use 1000")
     tasks = split_names(args.task)
     chosen = [r for r in load_results(args.results)
               if r.task.name in tasks and args.dataset in (None, r.dataset.name)]

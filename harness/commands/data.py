@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from harness import options
 from harness.commands import command_group
 
 
@@ -17,30 +18,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     b = data_sub.add_parser("build", help="build a dataset into a store")
     b.add_argument("name")
-    b.add_argument("--source", type=Path, help="official archive or folder (real datasets)")
-    b.add_argument("--participants", type=int, help="participant count (synthetic datasets)")
-    b.add_argument("--segments-per-participant", type=int, help="segments per participant (synthetic)")
-    b.add_argument("--seed", type=int, default=None,
+    b.add_argument("--source", type=options.absolute_path, help="official archive or folder (real datasets)")
+    b.add_argument("--participants", type=options.PARTICIPANTS, help="participant count (synthetic datasets)")
+    b.add_argument("--segments-per-participant", type=options.SEGMENTS_PER_PARTICIPANT,
+                   help="segments per participant (synthetic)")
+    b.add_argument("--seed", type=options.SEED, default=None,
                    help="generator seed (synthetic datasets; default: the draw the dataset's spec names, "
                         "so two specs over one generator are two independent cohorts)")
     b.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="builder option KEY=VALUE, repeatable (the keys are the builder's own, e.g. fs=500)")
     b.add_argument("--output", help="store path or URL, e.g. s3://bucket/x (default HARNESS_HOME/stores/NAME)")
     b.add_argument("--data-url", help="object-storage store root, e.g. s3://bucket/stores (env HARNESS_DATA_URL)")
+    b.add_argument("--force", action="store_true",
+                   help="replace an existing store (results that recorded its revision become stale)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=handle_build)
 
     v = data_sub.add_parser("validate", help="check a store and say what is wrong")
-    v.add_argument("store", help="store path or dataset name")
+    v.add_argument("store", help="dataset name, or a store path (with a '/' or ending in .zarr) or URL")
     v.add_argument("--quick", action="store_true", help="metadata only; do not read every chunk")
     v.set_defaults(func=handle_validate)
 
     i = data_sub.add_parser("info", help="describe a store")
-    i.add_argument("store", help="store path or dataset name")
+    i.add_argument("store", help="dataset name, or a store path (with a '/' or ending in .zarr) or URL")
     i.add_argument("--json", action="store_true")
     i.set_defaults(func=handle_info)
 
-    ls = data_sub.add_parser("list", help="datasets that can be built, and which are built")
+    ls = data_sub.add_parser("list", help="datasets that can be built, which are built, and imported stores")
     ls.set_defaults(func=handle_list)
 
     for module_name in ("data_import", "data_fetch"):
@@ -52,13 +56,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _resolve_path(name_or_path: str) -> Path | str:
-    """A path or URL (anything with a ``/``, or an existing folder) as given, else the store of that name."""
-    from harness.catalog import store_path
-    from harness.location import Location
+    """The store a name or path means, by the catalog's one rule (a cwd folder never shadows a name)."""
+    from harness.catalog import resolve_dataset
 
-    if "/" in name_or_path or Path(name_or_path).exists():
-        return Location.parse(name_or_path).target
-    return store_path(name_or_path)
+    return resolve_dataset(name_or_path).location.target
+
+
+def shown_source(source: Any, *, is_path: bool) -> str:
+    """A store's recorded source for display, a relative local path made absolute.
+
+    Older imports recorded the source folder as typed; it is resolved against the working directory
+    when it exists there, else marked as relative so nobody takes it for a path from here. URLs and
+    descriptive text (``is_path`` false: a builder's release URL) are shown as recorded.
+    """
+    text = str(source or "")
+    if not text or not is_path or "://" in text or Path(text).is_absolute():
+        return text
+    candidate = Path(text)
+    return str(candidate.absolute()) if candidate.exists() else f"{text} (relative to where it was imported)"
 
 
 def parse_options(pairs: list[str]) -> dict[str, object]:
@@ -78,17 +93,23 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 
 def handle_build(args: argparse.Namespace) -> int:
-    from harness.catalog import build_dataset
+    from harness.catalog import build_dataset, store_location
+    from harness.location import Location
+    from harness.replacement import existing_store, stale_notice
     from harness.store import open_store
 
-    if args.data_url:
-        os.environ["HARNESS_DATA_URL"] = args.data_url
-    options = parse_options(args.option)
+    builder_options = parse_options(args.option)
     if args.segments_per_participant is not None:
-        options["segments_per_participant"] = args.segments_per_participant
+        builder_options["segments_per_participant"] = args.segments_per_participant
+    location = Location.parse(args.output) if args.output else store_location(args.name, args.data_url)
+    before = existing_store(location) if args.force else None
     path = build_dataset(args.name, source=args.source, participants=args.participants, seed=args.seed,
-                         options=options, output=args.output, progress=not args.quiet)
+                         options=builder_options, output=location.target, progress=not args.quiet,
+                         replace=args.force, data_root=args.data_url)
     store = open_store(path)
+    notice = stale_notice(before, store.revision)
+    if notice:
+        print(f"warning: {notice}", file=sys.stderr)
     print(f"built {store.name}: {store.n_participants} participants, {store.n_segments} segments, "
           f"{store.modality} {len(store.channel_names)} ch @ {store.fs:g} Hz, revision {store.revision} -> {path}")
     return 0
@@ -120,6 +141,11 @@ def handle_info(args: argparse.Namespace) -> int:
                "mean": None if table[name].isna().all() else round(float(table[name].mean()), 4)}
         for name in store.labels}
     info["attrs"] = {k: v for k, v in store.attrs.items() if k not in ("labels", "label_kinds")}
+    build = info.get("build") or {}
+    imported = isinstance(build, dict) and "importer" in build
+    info["source"] = shown_source(info["source"], is_path=imported)
+    if imported and build.get("labels_csv"):
+        info["build"] = {**build, "labels_csv": shown_source(build["labels_csv"], is_path=True)}
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
@@ -137,18 +163,42 @@ def handle_list(args: argparse.Namespace) -> int:
 
     from harness.catalog import store_exists, store_path
     from harness.plugins import get_host
-    from harness.settings import data_dir
+    from harness.settings import data_dir, stores_dir
 
     rows = []
-    for entry in get_host().datasets.entries():
+    host = get_host()
+    for entry in host.datasets.entries():
         spec = entry.load()
         built = store_exists(store_path(entry.name))
         if spec.synthetic:
             source = "synthetic (built on first use)"
         elif spec.default_source and (data_dir() / spec.default_source).exists():
-            source = f"local: {data_dir() / spec.default_source}"
+            source = f"local: {(data_dir() / spec.default_source).absolute()}"
         else:
             source = f"`harness data fetch {entry.name}`"
         rows.append([entry.name, spec.modality, "yes" if built else "no", source, entry.provider])
+    rows += _imported_rows(stores_dir(), set(host.datasets.names()))
     print(tabulate(rows, headers=["dataset", "modality", "built", "source", "plugin"], tablefmt="simple"))
     return 0
+
+
+def _imported_rows(root: Path, registered: set[str]) -> list[list[str]]:
+    """One row per store under the store root that no registered dataset owns (imports, mostly)."""
+    from harness.atomic import TMP_MARK
+    from harness.errors import DataError
+    from harness.store import open_store
+
+    rows = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if folder.name in registered or TMP_MARK in folder.name or not folder.is_dir():
+            continue
+        try:
+            store = open_store(folder)
+        except DataError:
+            rows.append([folder.name, "?", "unreadable", f"{folder.absolute()} (`harness data validate`)", "-"])
+            continue
+        importer = (store.attrs.get("build") or {}).get("importer")
+        rows.append([folder.name, store.modality, "yes", shown_source(store.attrs.get("source"),
+                                                                      is_path=importer is not None),
+                     f"imported ({importer})" if importer else "-"])
+    return rows

@@ -13,6 +13,8 @@ def register(data_subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-unverified", action="store_true",
                    help="accept a file the card publishes no checksum for (its sha256 is printed)")
     p.add_argument("--no-build", action="store_true", help="only download and verify")
+    p.add_argument("--force", action="store_true",
+                   help="replace the dataset's existing store (results that recorded its revision become stale)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=handle_fetch)
 
@@ -23,6 +25,11 @@ def handle_fetch(args: argparse.Namespace) -> int:
     from harness.settings import downloads_dir
 
     card = load_card(args.name)
+    if not args.no_build and not args.force:  # refuse before downloading, not after
+        from harness.catalog import store_location
+        from harness.replacement import refuse_replacing
+
+        refuse_replacing(store_location(card.name), f"data fetch {card.name}", "--no-build")
     dest = downloads_dir() / card.name
     path = fetch(card, dest, url=args.url, sha256=args.sha256, allow_unverified=args.allow_unverified,
                  progress=not args.quiet)
@@ -32,7 +39,7 @@ def handle_fetch(args: argparse.Namespace) -> int:
     from harness.catalog import build_dataset
     from harness.store import open_store
 
-    store = open_store(build_dataset(card.name, source=path, progress=not args.quiet))
+    store = open_store(build_dataset(card.name, source=path, progress=not args.quiet, replace=args.force))
     print(f"built {store.name}: {store.n_participants} participants, {store.n_segments} segments, "
           f"revision {store.revision} -> {store.path}")
     return 0

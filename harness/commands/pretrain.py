@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness import options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("pretrain", help="pretrain an encoder that declares a recipe on signal stores",
@@ -18,22 +20,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoder", required=True, help="an encoder whose spec declares a pretraining recipe")
     p.add_argument("--dataset", action="append", required=True,
                    help="dataset name or store path (repeatable: stores of one modality are mixed)")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--batch-size", type=int, default=256, help="global batch (split over DDP ranks)")
-    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (recipe default 1e-3)")
-    p.add_argument("--weight-decay", type=float, default=None)
-    p.add_argument("--lr-decay-steps", default=None,
+    p.add_argument("--steps", type=options.STEPS, default=1000)
+    p.add_argument("--batch-size", type=options.PRETRAIN_BATCH, default=256, help="global batch (split over DDP ranks)")
+    p.add_argument("--lr", type=options.LEARNING_RATE, default=None, help="Adam learning rate (recipe default 1e-3)")
+    p.add_argument("--weight-decay", type=options.WEIGHT_DECAY, default=None)
+    p.add_argument("--lr-decay-steps", type=options.STEP_LIST, default=None,
                    help="comma-separated steps at which the lr is halved (default: 50%% and 75%% of --steps)")
-    p.add_argument("--momentum", type=float, default=None, help="EMA teacher momentum (recipe default 0.99)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--momentum", type=options.MOMENTUM, default=None, help="EMA teacher momentum (recipe default 0.99)")
+    p.add_argument("--seed", type=options.SEED, default=0, help=f"0..{options.SEED_MAX}")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"),
                    help="mixed precision on CUDA (ignored on CPU)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default ./pretrain/ENCODER)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    p.add_argument("--checkpoint-every", type=int, default=500)
-    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (spawned)")
-    p.add_argument("--crop-seconds", type=float, default=None,
+    p.add_argument("--checkpoint-every", type=options.STEPS, default=500)
+    p.add_argument("--workers", type=options.WORKERS, default=0, help="DataLoader worker processes (spawned)")
+    p.add_argument("--crop-seconds", type=options.SECONDS, default=None,
                    help="train on random crops of this many seconds (CPU budget; evaluation uses full windows)")
     p.add_argument("--pair-policy", default=None,
                    help="a registered pair policy (default: the recipe's; `harness list pair-policies`)")
@@ -41,24 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="leave one of the recipe's losses out (repeatable; an ablation)")
     p.add_argument("--model-config", "--config", dest="model_config", default=None, metavar="NAME",
                    help="one of the recipe's model configs (e.g. 'small'; default: the recipe's default)")
-    p.add_argument("--buffer-chunks", type=int, default=None, help="chunks per shuffle buffer")
-    p.add_argument("--holdout-fraction", type=float, default=0.1,
+    p.add_argument("--buffer-chunks", type=options.CHUNKS, default=None, help="chunks per shuffle buffer")
+    p.add_argument("--holdout-fraction", type=options.FRACTION, default=0.1,
                    help="participants held out (by id hash) for the effective-rank check")
     p.add_argument("--export", type=Path, default=None,
                    help="also write the encoder-only float16 weights here (e.g. weights/NAME.safetensors)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=handle)
-
-
-def _steps_list(text: str | None) -> list[int] | None:
-    from harness.errors import UsageError
-
-    if text is None:
-        return None
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise UsageError(f"--lr-decay-steps '{text}' is not a list of integers", "pass e.g. 5000,8000") from None
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -70,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
     config = PretrainConfig(
         encoder=args.encoder, datasets=list(args.dataset), out=str(out), steps=args.steps,
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-        lr_decay_steps=_steps_list(args.lr_decay_steps), momentum=args.momentum, seed=args.seed,
+        lr_decay_steps=args.lr_decay_steps, momentum=args.momentum, seed=args.seed,
         device=args.device, amp=args.amp, checkpoint_every=args.checkpoint_every, workers=args.workers,
         pair_policy=args.pair_policy, drop_losses=list(args.drop_loss), model_config=args.model_config,
         buffer_chunks=args.buffer_chunks, holdout_fraction=args.holdout_fraction, progress=not args.quiet,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 from pathlib import Path
 
+from harness import options
 from harness.commands import split_names
 
 
@@ -17,13 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", help="dataset name or store path (default: the synthetic cohort of the "
                                      "encoder's or task's modality, built on first use)")
     p.add_argument("--data-url", help="object-storage store root, e.g. s3://bucket/stores (env HARNESS_DATA_URL)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=options.SEED, default=0, help=f"probe seed, 0..{options.SEED_MAX}")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--output", type=Path, default=None, help="result folder (default ./results)")
     p.add_argument("--checkpoint", default=None, help="load the encoder's weights from this file/folder")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--batch-size", type=options.BATCH_SIZE, default=64)
+    p.add_argument("--folds", type=options.FOLDS, default=5, help="cross-validation folds (2 or more)")
+    p.add_argument("--bootstrap", type=options.BOOTSTRAP, default=1000, help="bootstrap resamples (10 or more)")
     p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"),
                    help="inference precision for torch encoders (autocast); recorded in results")
     p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
@@ -39,18 +40,17 @@ def handle(args: argparse.Namespace) -> int:
     from harness.runner import RunConfig, Runner
     from harness.settings import results_dir
 
-    if args.data_url:
-        os.environ["HARNESS_DATA_URL"] = args.data_url
-    for flag, value, low in (("--batch-size", args.batch_size, 1), ("--folds", args.folds, 2),
-                             ("--bootstrap", args.bootstrap, 10)):
-        if value < low:
-            raise UsageError(f"{flag} {value} is too small", f"use {flag} {low} or more")
     config = RunConfig(encoders=split_names(args.encoder), tasks=split_names(args.task), dataset=args.dataset,
                        seed=args.seed, device=args.device, output=args.output or results_dir(),
                        checkpoint=args.checkpoint, batch_size=args.batch_size, folds=args.folds,
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
-                       skip_unsuitable=args.skip_unsuitable, dtype=args.dtype)
-    results = Runner(config).run()
+                       skip_unsuitable=args.skip_unsuitable, dtype=args.dtype,
+                       data_root=args.data_url)
+    runner = Runner(config)
+    results = runner.run()
+    if not args.quiet:
+        for choice in runner.datasets_used:
+            print(choice.describe(), file=sys.stderr)
     for result in results:
         print(format_score(result))
         print(f"  -> {result.path}")

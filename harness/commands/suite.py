@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from harness import options
 from harness.commands import command_group
 
 
@@ -25,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("rerun", type=Path, help="folder of the re-run's results")
     c.add_argument("--against", type=Path, default=None, help="committed results (default leaderboard/results)")
     c.add_argument("--suites", type=Path, default=None)
-    c.add_argument("--tolerance", type=float, default=None, help="absolute score tolerance (default: the suite's)")
+    c.add_argument("--tolerance", type=options.TOLERANCE, default=None,
+                   help="absolute score tolerance (default: the suite's)")
     c.set_defaults(func=handle_compare)
 
 

@@ -61,3 +61,34 @@ def test_policy_is_known_before_reading_any_signal():
         x = np.random.default_rng(0).normal(size=(2, channels, 500)).astype(np.float32)
         done = adapt(x, np.array([500, 400]), 100.0, spec, channel_names=names).policy
         assert adaptation_policy(100.0, spec, channels=channels, channel_names=names) == done
+
+
+def test_huge_amplitudes_zscore_like_unit_ones_without_overflow():
+    """Amplitudes near 1e30 used to overflow the float32 square: std inf, the input became zeros."""
+    import warnings
+
+    from harness.adapter import zscore
+
+    x = np.random.default_rng(5).standard_normal((3, 4, 640)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = zscore(x * np.float32(1e30))
+        spec = InputSpec("ppg", 4, 64.0, 10.0)
+        adapted = adapt(x * np.float32(1e30), np.full(3, 640), 64.0, spec).signal
+    np.testing.assert_allclose(huge, zscore(x), atol=1e-5)
+    np.testing.assert_allclose(adapted, adapt(x, np.full(3, 640), 64.0, spec).signal, atol=1e-5)
+    assert np.abs(huge).max() > 1
+
+
+def test_mean_of_channels_on_padded_records_warns_nothing():
+    """A record padded with NaN beyond n_samples (all channels) used to warn "Mean of empty slice"."""
+    import warnings
+
+    x = np.random.default_rng(6).standard_normal((2, 4, 640)).astype(np.float32)
+    x[1, :, 320:] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = adapt(x, np.array([640, 320]), 64.0, InputSpec("ppg", 1, 64.0, 10.0))
+    np.testing.assert_allclose(out.signal[0, 0], ((x[0].mean(0) - x[0].mean()) / x[0].mean(0).std()), atol=1e-4)
+    assert out.n_valid.tolist() == [640, 320] and np.isfinite(out.signal).all()
+    assert (out.signal[1, 0, 320:] == 0).all()

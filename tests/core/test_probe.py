@@ -69,3 +69,48 @@ def test_same_seed_same_scores():
     x = rng.standard_normal((120, 3))
     y = x[:, 0] * 3 + rng.standard_normal(120)
     assert run_probe(AGE, x, y, CFG).scores == run_probe(AGE, x, y, CFG).scores
+
+
+def test_constant_features_give_exactly_constant_predictions_and_chance_auroc():
+    """The prior's per-fold predictions used to differ slightly, giving a spurious AUROC CI around 0.5."""
+    y = (np.random.default_rng(5).random(100) < 0.4).astype(float)
+    out = run_probe(SEX, np.zeros((100, 1)), y, CFG)
+    assert np.unique(out.y_pred).size == 1
+    assert out.scores["auroc"] == {"value": 0.5, "ci_low": 0.5, "ci_high": 0.5}
+    assert out.diagnostics["constant_predictions"] is True
+
+
+def test_constant_features_predict_each_training_fold_mean_exactly():
+    from sklearn.model_selection import KFold
+
+    y = np.random.default_rng(6).normal(50, 10, 60)
+    out = run_probe(AGE, np.full((60, 2), 3.0), y, CFG)
+    for train, test in KFold(5, shuffle=True, random_state=0).split(y):
+        assert (out.y_pred[test] == np.mean(y[train])).all()
+    assert "alpha" not in out.fold_params[0] and "degenerate_tuning" not in out.diagnostics
+
+
+def test_library_warnings_are_captured_and_edge_tuning_reported():
+    """Three participants in a class: inner CV cannot choose C, sklearn floods warnings."""
+    import warnings
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((20, 4))
+    y = np.zeros(20)
+    y[:3] = 1
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        out = run_probe(SEX, x, y, ProbeConfig(folds=3, bootstrap=50, seed=0))
+    assert shown == []
+    counts = out.diagnostics["library_warnings"]
+    assert counts and all(isinstance(n, int) and n > 0 for n in counts.values())
+    tuning = out.diagnostics["degenerate_tuning"]
+    assert tuning["parameter"] == "C" and len(tuning["chosen"]) == 3
+    assert all(c in (1e-4, 1e3) for c in tuning["chosen"])
+
+
+def test_informative_features_have_no_diagnostics():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((300, 4))
+    y = 50 + 10 * x[:, 0] + rng.standard_normal(300)
+    assert run_probe(AGE, x, y, CFG).diagnostics == {}

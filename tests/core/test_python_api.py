@@ -108,7 +108,7 @@ def test_results_frame_refuses_a_missing_folder_and_a_bad_file(tmp_path):
     with pytest.raises(harness.UsageError, match="does not exist"):
         harness.results_frame(tmp_path / "nowhere")
     (tmp_path / "bad.json").write_text('{"not": "a result"}')
-    with pytest.raises(harness.DataError, match="bad.json"):
+    with pytest.raises(harness.DataError, match=r"bad\.json"):
         harness.results_frame(tmp_path)
 
 
@@ -142,3 +142,8 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert re.search(r"handcrafted age mae \d", out) and re.search(r"prior age mae \d", out)
     assert "(4, 256)" in out
     assert os.path.isdir(tmp_path / "results-py")
+
+
+def test_load_encoder_refuses_a_checkpoint_an_encoder_would_ignore(tmp_path):
+    with pytest.raises(harness.UsageError, match="random-init"):
+        harness.load_encoder("random-init", modality="ppg", checkpoint=tmp_path / "w.safetensors")

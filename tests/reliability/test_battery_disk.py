@@ -54,7 +54,7 @@ def test_file_size_limit_while_rebuilding_a_store_keeps_the_old_store(ws, tmp_pa
     shutil.copytree(ws.store, store)
     before = snapshot(store, *ws.protected)
     result = harness("data", "build", "synthetic-ppg", "--participants", "20", "--output", str(store), "--quiet",
-                     env=ws.env, preexec_fn=_file_size_limit(64 * 1024))
+                     "--force", env=ws.env, preexec_fn=_file_size_limit(64 * 1024))
     assert_one_line_error(result.returncode, result.stderr, 1, ["File too large"])
     assert_unchanged(before, store, *ws.protected)
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name], "a failed build left its temporary folder"

@@ -63,7 +63,7 @@ def test_ppgbp_from_a_truncated_zip_keeps_the_existing_store(ws, tmp_path):
     data = archive.read_bytes()
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(data[: len(data) * 2 // 3])
-    fails_cleanly(_build_ppgbp(ws, truncated, out), code=2, needles=["neither a folder nor a zip"],
+    fails_cleanly([*_build_ppgbp(ws, truncated, out), "--force"], code=2, needles=["neither a folder nor a zip"],
                   protect=[*ws.protected, out], env=ws.env)
 
 

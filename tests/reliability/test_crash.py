@@ -82,7 +82,8 @@ def test_killed_build_is_never_taken_as_complete_and_reruns_identically(referenc
     rng = random.Random(6)
     env = {"HARNESS_HOME": str(tmp_path / "home")}
     store = tmp_path / "cohort.zarr"
-    args = ("data", "build", "synthetic-ppg", "--participants", PARTICIPANTS, "--output", str(store), "--quiet")
+    args = ("data", "build", "synthetic-ppg", "--participants", PARTICIPANTS, "--output", str(store), "--quiet",
+            "--force")  # a kill after the rename leaves a whole store, which the next build replaces
     killed_mid_write = 0
     for _ in range(KILLS):
         proc = start_harness(*args, env=env)

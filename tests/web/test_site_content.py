@@ -99,3 +99,17 @@ def test_text_from_results_is_escaped(tmp_path: Path, small_board: Path):
     files = render_site([hostile])
     assert "<script>alert(1)</script>" not in "".join(files.values())
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in files["site/index.html"]
+
+
+def test_encoder_pages_show_calibration_derived_from_the_stored_predictions(small_board: Path):
+    from harness.calibration import calibration
+
+    results = [r for r in load_results(small_board / "results")
+               if r.encoder.name == "ahms-ppg" and r.task.kind == "classification" and r.has_predictions]
+    assert results
+    page = (small_board / "site" / "encoders" / "ahms-ppg.html").read_text()
+    for r in results:
+        _, y, p = r.predictions.arrays()
+        cal = calibration(y, p)
+        assert f"{r.task.name} calibration: Brier {cal.brier:.3f}, ECE {cal.ece:.3f}" in page
+    assert page.count('aria-label="reliability: ahms-ppg') == len(results)
