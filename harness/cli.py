@@ -21,7 +21,7 @@ from harness import __version__
 from harness.errors import HarnessError, UsageError
 
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool that SIGPIPE ended
-COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "compare", "suite", "pretrain")
+COMMAND_MODULES = ("run", "list", "data", "plugins", "leaderboard", "compare", "suite", "pretrain", "weights")
 
 
 class _Parser(argparse.ArgumentParser):

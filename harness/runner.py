@@ -382,9 +382,9 @@ def warn(line: str) -> None:
 
 def takes_checkpoint(spec: EncoderSpec) -> bool:
     """Does ``--checkpoint`` mean anything to this encoder? Only when its spec declares weights it
-    loads or a pretraining recipe whose checkpoints it reads; otherwise the option would be ignored
-    while being recorded as the result's provenance."""
-    return spec.weights is not None or spec.recipe is not None
+    loads, published weights it imports (``weights_import``) or a pretraining recipe whose checkpoints
+    it reads; otherwise the option would be ignored while being recorded as the result's provenance."""
+    return spec.weights is not None or spec.weights_import is not None or spec.recipe is not None
 
 
 def check_takes_checkpoint(entry: Entry, checkpoint: str) -> None:

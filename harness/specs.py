@@ -186,6 +186,9 @@ class EncoderSpec(Spec):
     and ``training_revisions`` name the data the weights saw (flags evaluation overlap). ``input_labels``
     are participant labels the encoder reads as input (only these reach ``Batch.labels``; tasks on them
     are refused); ``requires_any_label`` says the encoder is useless on a store without any of them.
+    ``weights_url`` is where official weights not bundled with the plugin are published, and
+    ``weights_import`` (``obj -> state dict``) turns that file, as ``torch.load(weights_only=True)`` reads it,
+    into the encoder's exact tensors (``harness weights import``; ``weights_sha256`` is then the file's).
     ``recipe`` makes the encoder trainable with ``harness pretrain``. ``uses_torch=False`` says the encoder
     never runs torch (numpy-only baselines): ``harness run`` then neither imports torch nor asks it for a GPU.
     """
@@ -203,6 +206,8 @@ class EncoderSpec(Spec):
     citation: str = ""
     weights: str | None = None
     weights_sha256: str | None = None
+    weights_url: str | None = None
+    weights_import: Factory | None = None
     input_labels: tuple[str, ...] = ()
     requires_any_label: tuple[str, ...] = ()
     recipe: RecipeSpec | None = None
@@ -224,6 +229,10 @@ class EncoderSpec(Spec):
             p.names(getattr(self, key), key)
         p.need(self.weights_sha256 is None or re.fullmatch(r"[0-9a-f]{64}", str(self.weights_sha256)) is not None,
                "weights_sha256", "must be a 64-digit lowercase hex sha256")
+        p.need(self.weights_url is None or str(self.weights_url).startswith("https://"), "weights_url",
+               "must be an https:// URL or None")
+        if self.weights_import is not None:
+            p.factory(self.weights_import, "weights_import")
         problems = super().problems() + p.items
         for i, spec in enumerate(self.input_specs if isinstance(self.input_specs, tuple) else ()):
             problems += input_spec_problems(spec, f"input_specs[{i}]")
