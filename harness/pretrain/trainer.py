@@ -374,7 +374,6 @@ def pretrain(config: PretrainConfig, *, resume: bool = False, stores: Sequence[A
              host: Any = None, stop_after: int | None = None) -> dict[str, Any]:
     """Run (or resume) one pretraining job; joins/leaves the torchrun process group as needed."""
     trainer = Trainer(config, stores=stores, resume=resume, host=host)
-    try:
-        return trainer.run(stop_after=stop_after)
-    finally:
-        dist_util.shutdown()
+    summary = trainer.run(stop_after=stop_after)
+    dist_util.shutdown()  # only on success: see dist_util.shutdown
+    return summary
