@@ -140,7 +140,8 @@ def summarise(results: list[Result] | list[Table], *, results_shown: str = "lead
                 "training_overlap": r.training_overlap, "cell": _cell(r),
             }
         boards.append({"modality": t.modality, "dataset": t.dataset, "dataset_revision": t.revision,
-                       "folder": t.folder, "part": t.part, "protocol": t.protocol.to_dict(), "protocol_text": t.protocol.describe(),
+                       "folder": t.folder, "part": t.part, "protocol": t.protocol.to_dict(),
+                       "protocol_text": t.protocol.describe(),
                        "tasks": dict(sorted(tasks.items())),
                        "entries": {enc: dict(sorted(v.items())) for enc, v in sorted(entries.items())}})
     return {GENERATED_MARK[0]: GENERATED_MARK[1], "results": results_shown, "boards": boards,
