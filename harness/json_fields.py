@@ -122,6 +122,13 @@ class Fields:
             raise self._wrong(key, value, "text")
         return value
 
+    def optional_text(self, key: str) -> str | None:
+        """Any text or null (provenance such as a revision or a checkpoint path, shown as recorded)."""
+        value = self._get(key, False)
+        if value is not None and not isinstance(value, str):
+            raise self._wrong(key, value, "text or null")
+        return value
+
     def integer(self, key: str, *, minimum: int | None = None, required: bool = True) -> int | None:
         value = self._get(key, required)
         if value is None:

@@ -91,10 +91,10 @@ class EncoderInfo:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EncoderInfo:
         f = Fields(data, "encoder")
-        return cls(name=str(f.text("name")), revision=f.text("revision", required=False),
-                   provider=f.text("provider", required=False), kind=f.text("kind", required=False),
+        return cls(name=str(f.text("name")), revision=f.optional_text("revision"),
+                   provider=f.optional_text("provider"), kind=f.optional_text("kind"),
                    embedding_dim=f.integer("embedding_dim", minimum=1, required=False),
-                   checkpoint=f.text("checkpoint", required=False), config=f.mapping("config", required=False),
+                   checkpoint=f.optional_text("checkpoint"), config=f.mapping("config", required=False),
                    training_datasets=f.texts("training_datasets"), extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
@@ -142,8 +142,8 @@ class TaskInfo:
             raise FieldError("task.higher_is_better", f"is {str(higher).lower()}, but {metric} is "
                              f"{'higher' if known.higher_is_better else 'lower'}-is-better")
         return cls(name=str(f.text("name")), metric=metric, higher_is_better=higher,
-                   version=f.integer("version", required=False), label=f.text("label", required=False),
-                   kind=f.text("kind", required=False), description=f.any_text("description"),
+                   version=f.integer("version", required=False), label=f.optional_text("label"),
+                   kind=f.optional_text("kind"), description=f.any_text("description"),
                    threshold=f.number("threshold", required=False), modalities=f.texts("modalities"),
                    extra_metrics=f.texts("extra_metrics"), extra=_split(f.data, cls._KEYS))
 
@@ -169,7 +169,7 @@ class DatasetInfo:
     def from_dict(cls, data: Mapping[str, Any]) -> DatasetInfo:
         f = Fields(data, "dataset")
         return cls(name=str(f.text("name")), modality=str(f.text("modality")),
-                   revision=f.text("revision", required=False), extra=_split(f.data, cls._KEYS))
+                   revision=f.optional_text("revision"), extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "modality": self.modality, "revision": self.revision, **self.extra}
