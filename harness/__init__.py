@@ -32,6 +32,9 @@ _EXPORTS: dict[str, str] = {
     # what plugins call
     "StoreWriter": "harness.store", "write_text": "harness.atomic", "write_json": "harness.atomic",
     "data_dir": "harness.settings", "sha256_file": "harness.fetch",
+    # the Python API (what `harness run` does, without the subprocess)
+    "evaluate": "harness.api", "load_encoder": "harness.api", "LoadedEncoder": "harness.api",
+    "results_frame": "harness.api", "EncoderTransformer": "harness.transformer", "Result": "harness.results",
     # pretraining artefacts (safetensors + JSON; these import torch when first used)
     "CHECKPOINT_FORMAT": "harness.pretrain.checkpoint", "is_checkpoint": "harness.pretrain.checkpoint",
     "load_checkpoint": "harness.pretrain.checkpoint", "read_json": "harness.pretrain.checkpoint",
@@ -47,14 +50,17 @@ __all__ = [
     "DatasetSpec",
     "Encoder",
     "EncoderSpec",
+    "EncoderTransformer",
     "HarnessError",
     "InputSpec",
+    "LoadedEncoder",
     "LossSpec",
     "PairPolicy",
     "PairPolicySpec",
     "ParticipantIndex",
     "PluginError",
     "RecipeSpec",
+    "Result",
     "RuntimeFault",
     "SpecError",
     "StoreWriter",
@@ -62,11 +68,14 @@ __all__ = [
     "UsageError",
     "__version__",
     "data_dir",
+    "evaluate",
     "hookimpl",
     "is_checkpoint",
     "load_checkpoint",
+    "load_encoder",
     "read_json",
     "read_safetensors",
+    "results_frame",
     "sha256_file",
     "state_sha256",
     "write_json",
@@ -88,6 +97,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from harness.api import LoadedEncoder, evaluate, load_encoder, results_frame
     from harness.atomic import write_json, write_text
     from harness.datasets import BuildRequest, DatasetSpec
     from harness.encoders import Batch, Encoder, InputSpec
@@ -103,7 +113,9 @@ if TYPE_CHECKING:
         read_safetensors,
         state_sha256,
     )
+    from harness.results import Result
     from harness.settings import data_dir
     from harness.specs import AugmentationSpec, EncoderSpec, LossSpec, PairPolicySpec, RecipeSpec, SpecError
     from harness.store import StoreWriter
     from harness.tasks import TaskSpec
+    from harness.transformer import EncoderTransformer

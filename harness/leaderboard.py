@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,7 +264,8 @@ def shown_folder(results_dir: Path, out_dir: Path | None) -> str:
 
 
 def generate(results_dir: Path, *, with_plots: bool = False, pairs: list[tuple[str, str]] | None = None,
-             out_dir: Path | None = None, strict: bool = False, warn: Warn | None = None) -> dict[str, str]:
+             suites: Mapping[str, Sequence[str]] | None = None, out_dir: Path | None = None, strict: bool = False,
+             warn: Warn | None = None) -> dict[str, str]:
     """Return {relative file name: content} for the leaderboard.
 
     Tables and JSON are a pure function of the results (and the declared ``pairs``) and are what
@@ -295,16 +296,32 @@ def generate(results_dir: Path, *, with_plots: bool = False, pairs: list[tuple[s
     markdown = render_markdown(summary, plots=plot_names)
     if paired:
         markdown += "\n" + render_paired(paired)
+    from harness import ranking
+
+    # ranks pool every dataset of a suite: not drawn while a dataset mixes protocols (reported above)
+    rankings = ranking.suite_rankings(results, suites or {}) if not mixed else []
+    if rankings:
+        summary["rankings"] = [r.to_dict() for r in rankings]
+        markdown += "\n" + ranking.render_markdown(rankings)
+    from harness.site import render_site
+
     return {"README.md": markdown,
-            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots}
+            "leaderboard.json": json.dumps(summary, indent=2, sort_keys=True) + "\n", **plots,
+            **render_site(results, paired, rankings=rankings)}
 
 
 def write(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    from harness.site import orphan_pages
+
+    for name in orphan_pages(out_dir, files):  # pages of encoders that no longer have results
+        (Path(out_dir) / name).unlink()
     return [write_text(Path(out_dir) / name, content) for name, content in files.items()]
 
 
 def stale_files(out_dir: Path, files: dict[str, str]) -> list[str]:
-    stale = []
+    from harness.site import orphan_pages
+
+    stale = orphan_pages(out_dir, files)
     for name, content in files.items():
         path = Path(out_dir) / name
         if not path.exists() or path.read_text() != content:

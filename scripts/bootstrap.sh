@@ -14,6 +14,18 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
 extras=""
 [ "$mode" = "--test" ] && extras="[test]"
 stamp=".venv/.bootstrap-$(sha256sum pyproject.toml | cut -c1-16)${extras:+-test}"
+# The browser tests drive Debian's Chromium (headless, through Playwright): install it when missing.
+if [ "$mode" = "--test" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser tests (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+      || echo "warning: could not install chromium; the browser tests will skip (CI fails them)" >&2
+  else
+    echo "note: no chromium and no root apt-get; install Debian's chromium for the browser tests" >&2
+  fi
+fi
 # Up to date when the stamp matches and this checkout's harness (not another one's) is importable.
 if [ -f "$stamp" ] && .venv/bin/python -c "import harness, torch, pathlib, sys; \
 sys.exit(not pathlib.Path(harness.__file__).resolve().is_relative_to(pathlib.Path.cwd().resolve()))" 2>/dev/null; then

@@ -40,14 +40,15 @@ def handle(args: argparse.Namespace) -> int:
     results = args.results or out / "results"
     if not results.is_dir():
         raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
-    from harness.suites import paired_encoders
+    from harness.suites import load_suites, paired_encoders
 
     suites = args.suites or (out / "suites.toml")
     if args.suites is not None and not suites.is_file():
         raise DataError(f"no suites file at {suites}", "pass the path of a suites TOML file")
     pairs = paired_encoders(suites) if suites.is_file() else []
-    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs, out_dir=out,
-                                 strict=args.check, warn=_warn)
+    suite_datasets = {name: s.datasets for name, s in load_suites(suites).items()} if suites.is_file() else {}
+    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs, suites=suite_datasets,
+                                 out_dir=out, strict=args.check, warn=_warn)
     if args.check:
         stale = leaderboard.stale_files(out, files)
         if stale:

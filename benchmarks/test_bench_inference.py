@@ -1,0 +1,58 @@
+"""Embedding throughput: the harness's embedding path against a plain eager PyTorch forward of the
+same model, batch and thread count, in one process (issue goal: harness >= 0.95x plain eager).
+
+The plain reference gets the already-adapted input and does nothing but ``model.embed`` under
+``torch.inference_mode``; the harness path reads the store, checks it, adapts it (z-score), calls the
+encoder and averages windows, so the ratio is the cost of everything around the forward pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.conftest import best_time
+from tests.conftest import write_store
+
+SEGMENTS = 128
+BATCH = 64
+
+
+@pytest.mark.parametrize("name", ["ahms-ppg", "ahms-ecg"])
+def test_harness_embedding_path_vs_plain_eager(benchmark, bench_home, ledger, tmp_path, name):
+    import torch
+
+    import harness
+    from harness.adapter import adapt
+    from harness.embed_cache import EmbeddingCache
+    from harness.runner import embed_store
+    from harness.store import open_store
+
+    torch.set_num_threads(torch.get_num_threads())
+    loaded = harness.load_encoder(name, device="cpu")
+    spec = loaded.encoder.input_spec
+    store = open_store(write_store(tmp_path / "s.zarr", participants=SEGMENTS // 4, segments=4, modality=spec.modality,
+                                   channels=spec.channels, fs=spec.fs, seconds=spec.window_s))
+    model = loaded.encoder.model
+    adapted = adapt(store.read(0, store.n_segments), store.n_valid, store.fs, spec,
+                    channel_names=store.channel_names).signal
+    x = torch.from_numpy(adapted)
+
+    def plain() -> None:
+        with torch.inference_mode():
+            for lo in range(0, len(x), BATCH):
+                model.embed(x[lo:lo + BATCH])
+
+    def harness_path() -> np.ndarray:
+        return embed_store(loaded.encoder, store, batch_size=BATCH, cache=EmbeddingCache(enabled=False),
+                           progress=False)[0]
+
+    plain()  # warm-up both (allocator, oneDNN primitive cache)
+    harness_path()
+    plain_s = best_time(plain)
+    harness_s = best_time(harness_path)
+    benchmark.pedantic(harness_path, rounds=1, iterations=1)
+    ratio = plain_s / harness_s
+    ledger.figure(f"{name} plain eager seg/s", round(SEGMENTS / plain_s, 1))
+    ledger.figure(f"{name} harness seg/s", round(SEGMENTS / harness_s, 1))
+    ledger.ratio(f"{name} harness embedding / plain eager (throughput)", ratio, ">= 0.95", ratio >= 0.95)
