@@ -19,6 +19,9 @@ from tests.conftest import run_cli
 KNOWN_IMPORTER_CRASHES = {
     "parser-error-two-lines": "read_labels quotes pandas' ParserError text, which ends in a newline: "
                               "the one-line error becomes two lines",
+    "ragged-rows-duplicate-index": "rows with one field more than the header make pandas use the first "
+                                   "column as the index; repeated values there: ValueError 'cannot reindex "
+                                   "on an axis with duplicate labels' (internal error)",
     "only-a-time-column": "a CSV whose only column is a time column leaves 0 channels: ZeroDivisionError "
                           "inside zarr (exit 1, internal error) and a .tmp-* folder left behind",
 }
@@ -39,6 +42,12 @@ def test_labels_with_a_ragged_row_are_one_line(tmp_path):
     assert code == 2 and err.count("\n") == 1 and err.startswith("error: "), err
 
 
+@pytest.mark.xfail(strict=True, reason=KNOWN_IMPORTER_CRASHES["ragged-rows-duplicate-index"])
+def test_labels_with_extra_fields_are_one_line(tmp_path):
+    code, err = _import(tmp_path, "ppg\n0.1\n0.2\n0.3\n", "record,participant_id\n,nan,\n,,\n,1,5\n")
+    assert code == 2 and err.count("\n") == 1 and "internal error" not in err, err
+
+
 @pytest.mark.xfail(strict=True, reason=KNOWN_IMPORTER_CRASHES["only-a-time-column"])
 def test_a_csv_with_only_a_time_column_is_a_usage_error(tmp_path):
     code, err = _import(tmp_path, "t\n0.0\n0.1\n", "record,age\nr1,40\n")
@@ -51,6 +60,8 @@ def known_crash(exc: BaseException) -> str | None:
     text = str(exc)
     if "ParserError" in text and "\n" in text:
         return "parser-error-two-lines"
+    if "cannot reindex on an axis with duplicate labels" in text:
+        return "ragged-rows-duplicate-index"
     if isinstance(exc, ZeroDivisionError) or "ZeroDivisionError: integer modulo by zero" in text:
         return "only-a-time-column"
     return None
