@@ -41,7 +41,8 @@ def paired_difference(a: Result | Mapping[str, Any], b: Result | Mapping[str, An
     """Score of ``a`` minus score of ``b`` on the task's main metric, with a paired bootstrap CI.
 
     ``verdict`` is the encoder whose score is better on the CI's whole range, or ``"tie"`` when the
-    CI of the difference contains zero. Payload dicts are accepted as well as :class:`Result`.
+    CI of the difference contains zero. Only results of one dataset revision, task, protocol and set
+    of participants are paired. Payload dicts are accepted as well as :class:`Result`.
     """
     a, b = as_result(a), as_result(b)
     for key, name_a, name_b in (("dataset", a.dataset.name, b.dataset.name), ("task", a.task.name, b.task.name)):
@@ -51,6 +52,11 @@ def paired_difference(a: Result | Mapping[str, Any], b: Result | Mapping[str, An
     if a.dataset.revision != b.dataset.revision:
         raise DataError(f"results come from different revisions of {a.dataset.name}",
                         "re-run both on the same dataset revision")
+    protocol_gap = a.protocol.differences(b.protocol)
+    if protocol_gap:
+        raise DataError(f"'{a.encoder.name}' and '{b.encoder.name}' on {a.dataset.name} · {a.task.name} were "
+                        f"scored under different protocols ({'; '.join(protocol_gap)})",
+                        "re-run both with the same --seed, --folds and --bootstrap")
     metric, higher = get_metric(a.task.metric), a.task.higher_is_better
     y, pred_a, pred_b = _aligned(a, b)
     low, high = paired_bootstrap_ci(metric, y, pred_a, pred_b, n=n, seed=seed, confidence=confidence)

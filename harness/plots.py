@@ -7,6 +7,7 @@ and no date so the same results give the same files.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,9 @@ def _predictions(result: Result) -> Predictions:
     return result.predictions
 
 
-def render_plots(results: list[Result]) -> dict[str, str]:
-    """Return {relative path: svg text}, one figure per (dataset, task)."""
+def render_plots(results: list[Result], *, folder: Callable[[Result], str] | None = None) -> dict[str, str]:
+    """Return {relative path: svg text}, one figure per (folder, task); ``folder`` names a result's
+    table (default: its dataset), so results of different protocols never share a figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -45,7 +47,7 @@ def render_plots(results: list[Result]) -> dict[str, str]:
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
         if r.has_predictions:
-            groups[(r.dataset.name, r.task.name)].append(r)
+            groups[(folder(r) if folder else r.dataset.name, r.task.name)].append(r)
     files: dict[str, str] = {}
     for (dataset, task), rs in sorted(groups.items()):
         rs = sorted(rs, key=lambda r: r.encoder.name)

@@ -24,7 +24,9 @@ import numpy as np
 
 from harness.atomic import write_json
 from harness.errors import DataError
-from harness.metrics import METRICS, get_metric
+from harness.json_fields import FieldError, Fields, is_integer, shown
+from harness.metrics import METRICS
+from harness.protocol import Protocol
 
 if TYPE_CHECKING:
     from harness.probe import ProbeOutcome
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 REQUIRED_KEYS = ("schema_version", "encoder", "task", "dataset", "scores", "config", "counts",
                  "environment", "timings", "training_overlap")
+#: the top-level key and value that mark a JSON file ``harness leaderboard`` generated (not a result)
+GENERATED_MARK = ("generated_by", "harness leaderboard")
 
 
 def _split(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
@@ -40,10 +44,13 @@ def _split(data: Mapping[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in known}
 
 
-def _mapping(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"'{what}' is a {type(data).__name__}, not an object")
-    return data
+def is_generated(payload: Any) -> bool:
+    """Is this parsed JSON a file ``harness leaderboard`` wrote (its marker), not a result?"""
+    return isinstance(payload, Mapping) and payload.get(GENERATED_MARK[0]) == GENERATED_MARK[1]
+
+
+class _MissingMain(Exception):
+    """The task's main metric has no score (reported with its own message)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +62,12 @@ class Score:
     ci_high: float
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Score:
-        return cls(float(data["value"]), float(data["ci_low"]), float(data["ci_high"]))
+    def from_dict(cls, data: Mapping[str, Any], where: str = "score") -> Score:
+        """Numbers only; NaN and out-of-range values are left to :meth:`Result.range_problems`."""
+        f = Fields(data, where)
+        value, low, high = (f.number(k, finite=False) for k in ("value", "ci_low", "ci_high"))
+        assert value is not None and low is not None and high is not None  # required fields
+        return cls(value, low, high)
 
     def to_dict(self) -> dict[str, float]:
         return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high}
@@ -79,12 +90,12 @@ class EncoderInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EncoderInfo:
-        data = _mapping(data, "encoder")
-        return cls(name=str(data["name"]), revision=data.get("revision"), provider=data.get("provider"),
-                   kind=data.get("kind"), embedding_dim=data.get("embedding_dim"),
-                   checkpoint=data.get("checkpoint"), config=data.get("config") or {},
-                   training_datasets=tuple(data.get("training_datasets") or ()),
-                   extra=_split(data, cls._KEYS))
+        f = Fields(data, "encoder")
+        return cls(name=str(f.text("name")), revision=f.optional_text("revision"),
+                   provider=f.optional_text("provider"), kind=f.optional_text("kind"),
+                   embedding_dim=f.integer("embedding_dim", minimum=1, required=False),
+                   checkpoint=f.optional_text("checkpoint"), config=f.mapping("config", required=False),
+                   training_datasets=f.texts("training_datasets"), extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "revision": self.revision, "provider": self.provider, "kind": self.kind,
@@ -117,15 +128,24 @@ class TaskInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TaskInfo:
-        data = _mapping(data, "task")
-        metric = str(data["metric"])
-        higher = data.get("higher_is_better")
-        return cls(name=str(data["name"]), metric=metric,
-                   higher_is_better=get_metric(metric).higher_is_better if higher is None else bool(higher),
-                   version=data.get("version"), label=data.get("label"), kind=data.get("kind"),
-                   description=data.get("description", ""), threshold=data.get("threshold"),
-                   modalities=tuple(data.get("modalities") or ()),
-                   extra_metrics=tuple(data.get("extra_metrics") or ()), extra=_split(data, cls._KEYS))
+        """The task; its direction must agree with the metrics table (a file cannot turn "lower is
+        better" around and make the worst encoder the bold one)."""
+        f = Fields(data, "task")
+        metric = str(f.text("metric"))
+        higher = f.flag("higher_is_better", required=False)
+        known = METRICS.get(metric)
+        if higher is None:
+            if known is None:
+                raise FieldError("task.metric", f"is unknown metric {metric!r} (known: {', '.join(METRICS)})")
+            higher = known.higher_is_better
+        elif known is not None and higher != known.higher_is_better:
+            raise FieldError("task.higher_is_better", f"is {str(higher).lower()}, but {metric} is "
+                             f"{'higher' if known.higher_is_better else 'lower'}-is-better")
+        return cls(name=str(f.text("name")), metric=metric, higher_is_better=higher,
+                   version=f.integer("version", required=False), label=f.optional_text("label"),
+                   kind=f.optional_text("kind"), description=f.any_text("description"),
+                   threshold=f.number("threshold", required=False), modalities=f.texts("modalities"),
+                   extra_metrics=f.texts("extra_metrics"), extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "label": self.label, "kind": self.kind,
@@ -147,9 +167,9 @@ class DatasetInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DatasetInfo:
-        data = _mapping(data, "dataset")
-        return cls(name=str(data["name"]), modality=str(data["modality"]), revision=data.get("revision"),
-                   extra=_split(data, cls._KEYS))
+        f = Fields(data, "dataset")
+        return cls(name=str(f.text("name")), modality=str(f.text("modality")),
+                   revision=f.optional_text("revision"), extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "modality": self.modality, "revision": self.revision, **self.extra}
@@ -166,9 +186,14 @@ class Counts:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Counts:
-        data = _mapping(data, "counts")
-        return cls(participants=int(data["participants"]), segments=data.get("segments"),
-                   positives=data.get("positives"), extra=_split(data, cls._KEYS))
+        f = Fields(data, "counts")
+        participants = f.integer("participants", minimum=1)
+        assert participants is not None  # required
+        positives = f.integer("positives", minimum=0, required=False)
+        if positives is not None and positives > participants:
+            raise FieldError("counts.positives", f"is {positives}, more than the {participants} participants")
+        return cls(participants=participants, segments=f.integer("segments", minimum=0, required=False),
+                   positives=positives, extra=_split(f.data, cls._KEYS))
 
     def to_dict(self) -> dict[str, Any]:
         return {"participants": self.participants, "segments": self.segments, "positives": self.positives,
@@ -185,10 +210,18 @@ class Predictions:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Predictions:
-        data = _mapping(data, "predictions")
-        return cls(tuple(str(p) for p in data.get("participant_id") or ()),
-                   tuple(float(v) for v in data.get("y_true") or ()),
-                   tuple(float(v) for v in data.get("y_pred") or ()))
+        """One finite prediction and true value per participant, each participant once."""
+        f = Fields(data, "predictions")
+        raw_ids = f.data.get("participant_id") or ()
+        ids = tuple(str(p) for p in raw_ids) if isinstance(raw_ids, list | tuple) and all(
+            is_integer(p) for p in raw_ids) else f.texts("participant_id")
+        y_true, y_pred = f.numbers("y_true"), f.numbers("y_pred")
+        if not len(ids) == len(y_true) == len(y_pred):
+            raise FieldError("predictions", f"holds {len(ids)} participant ids, {len(y_true)} true values and "
+                             f"{len(y_pred)} predictions, expected one of each per participant")
+        if len(set(ids)) != len(ids):
+            raise FieldError("predictions.participant_id", "lists a participant more than once")
+        return cls(ids, y_true, y_pred)
 
     def to_dict(self) -> dict[str, Any]:
         return {"participant_id": list(self.participant_id), "y_true": list(self.y_true),
@@ -236,6 +269,11 @@ class Result:
         return self.scores[self.task.metric]
 
     @property
+    def protocol(self) -> Protocol:
+        """The probe protocol it was scored under (checked when the result was parsed)."""
+        return Protocol.from_config(self.config)
+
+    @property
     def has_predictions(self) -> bool:
         return self.predictions is not None and bool(self.predictions.y_true)
 
@@ -251,38 +289,56 @@ class Result:
         if not isinstance(data, Mapping):
             raise DataError(f"{path or 'payload'} is not a result file (it holds a JSON {type(data).__name__}, "
                             "not an object)", "point the command at a folder of `harness run` results")
+        if is_generated(data):
+            raise DataError(f"{path or 'payload'} is not a result file (`harness leaderboard` generated it)",
+                            "point the command at the folder `harness run --output` wrote")
         if "schema_version" not in data:
             raise DataError(f"{path or 'payload'} is not a result file (it has no schema_version)",
                             "point the command at a folder of `harness run` results")
-        if data["schema_version"] != SCHEMA_VERSION:
-            raise DataError(f"{where} has schema version {data['schema_version']!r}, expected {SCHEMA_VERSION}",
+        version = data["schema_version"]
+        if not is_integer(version) or version != SCHEMA_VERSION:
+            raise DataError(f"{where} has schema version {shown(version)}, expected {SCHEMA_VERSION}",
                             "re-run the command that wrote it")
         missing = [k for k in REQUIRED_KEYS if k not in data]
         if missing:
             raise DataError(f"{where} lacks {missing}", "re-run the command that wrote it")
         try:
-            task = TaskInfo.from_dict(data["task"])
-            scores_raw = _mapping(data["scores"], "scores")
-            if task.metric not in scores_raw:
-                raise DataError(f"{where} lacks its main score '{task.metric}'", "re-run the command that wrote it")
-            scores = {name: Score.from_dict(_mapping(s, f"scores.{name}")) for name, s in scores_raw.items()}
-            predictions = data.get("predictions")
-            return cls(
-                encoder=EncoderInfo.from_dict(data["encoder"]), task=task,
-                dataset=DatasetInfo.from_dict(data["dataset"]), scores=scores,
-                config=_mapping(data["config"], "config"), counts=Counts.from_dict(data["counts"]),
-                environment=_mapping(data["environment"], "environment"),
-                timings=_mapping(data["timings"], "timings"), training_overlap=bool(data["training_overlap"]),
-                training_overlap_detail=data.get("training_overlap_detail"),
-                predictions=None if predictions is None else Predictions.from_dict(predictions),
-                diagnostics=_mapping(data.get("diagnostics", {}), "diagnostics"),
-                schema_version=SCHEMA_VERSION, extra=_split(data, (*cls._KEYS, "_path")),
-                path=path if path is not None or data.get("_path") is None else Path(data["_path"]))
-        except DataError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            detail = f"lacks {exc}" if isinstance(exc, KeyError) else str(exc)
-            raise DataError(f"{where} is malformed ({detail})", "re-run the command that wrote it") from exc
+            return cls._parse(Fields(data), path)
+        except FieldError as exc:
+            raise DataError(f"{where} is malformed ({exc})", "re-run the command that wrote it") from exc
+        except _MissingMain as exc:
+            raise DataError(f"{where} lacks its main score '{exc}'", "re-run the command that wrote it") from None
+
+    @classmethod
+    def _parse(cls, f: Fields, path: Path | None) -> Result:
+        """Every field at its type; whatever a reader relies on is checked here, once."""
+        task = TaskInfo.from_dict(f.data["task"])
+        scores_raw = f.mapping("scores")
+        if task.metric not in scores_raw:
+            raise _MissingMain(task.metric)
+        for extra in task.extra_metrics:
+            if extra not in scores_raw:
+                raise FieldError(f"scores.{extra}", "is missing (task.extra_metrics lists it)")
+        scores = {str(name): Score.from_dict(s, f"scores.{name}") for name, s in scores_raw.items()}
+        counts = Counts.from_dict(f.data["counts"])
+        config = f.mapping("config")
+        Protocol.from_config(config)  # refuses a malformed protocol now, not when a table is drawn
+        raw_predictions = f.data.get("predictions")
+        predictions = None if raw_predictions is None else Predictions.from_dict(raw_predictions)
+        if predictions is not None and task.kind == "classification" and not set(predictions.y_true) <= {0.0, 1.0}:
+            raise FieldError("predictions.y_true", "holds values other than 0 and 1 for a classification task")
+        overlap = f.flag("training_overlap")
+        raw_path = f.data.get("_path")
+        return cls(
+            encoder=EncoderInfo.from_dict(f.data["encoder"]), task=task,
+            dataset=DatasetInfo.from_dict(f.data["dataset"]), scores=scores, config=config, counts=counts,
+            environment=f.mapping("environment"), timings=f.mapping("timings"), training_overlap=bool(overlap),
+            training_overlap_detail=(None if f.data.get("training_overlap_detail") is None
+                                     else f.any_text("training_overlap_detail")),
+            predictions=predictions,
+            diagnostics=f.mapping("diagnostics") if "diagnostics" in f.data else {},
+            schema_version=SCHEMA_VERSION, extra=_split(f.data, (*cls._KEYS, "_path")),
+            path=path if path is not None or not isinstance(raw_path, str) else Path(raw_path))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON payload (schema version 1, the layout result files have always had)."""
@@ -305,18 +361,14 @@ class Result:
     @classmethod
     def from_json(cls, text: str, *, path: Path | None = None) -> Result:
         """Parse and validate (structure and score ranges) one result file's text."""
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"result {path or ''} is unreadable ({exc})".replace("  ", " "),
-                            "re-run the command that wrote it") from exc
-        result = cls.from_dict(payload, path=path)
+        result = cls.from_dict(parse_json(text, path), path=path)
         result.check_ranges()
         return result
 
     # validation -----------------------------------------------------------------------------------
     def range_problems(self) -> list[str]:
-        """Scores that their metric cannot take (unknown metrics, NaN, values or CI bounds out of range)."""
+        """Scores that their metric cannot take (unknown metrics, NaN or inf, values or CI bounds out of
+        range)."""
         problems = []
         for name, score in self.scores.items():
             metric = METRICS.get(name)
@@ -325,7 +377,9 @@ class Result:
                 continue
             for part in ("value", "ci_low", "ci_high"):
                 value = getattr(score, part)
-                if not metric.contains(value):
+                if math.isinf(value):
+                    problems.append(f"has {name} {part} {value:g}, not a finite number")
+                elif not metric.contains(value):
                     shown = "NaN" if math.isnan(value) else f"{value:g}"
                     problems.append(f"has {name} {part} {shown}, outside the metric's range {metric.shown_range()}")
         return problems
@@ -399,13 +453,41 @@ def write_result(output: Path, result: Result) -> Result:
     return result.with_path(write_json(result_path(output, result), result.to_dict()))
 
 
-def load_result(path: Path) -> Result:
+def parse_json(text: str, path: Path | None = None) -> Any:
+    """The JSON value of a result file's text; a one-line ``DataError`` when it is not JSON."""
     try:
-        text = Path(path).read_text()
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, over-long integers, deep nesting
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
+        raise DataError(f"result {path or ''} is unreadable ({detail})".replace("  ", " "),
+                        "re-run the command that wrote it") from exc
+
+
+def _read_payload(path: Path) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"result {path} is unreadable ({exc})", "re-run the command that wrote it") from exc
-    return Result.from_json(text, path=Path(path))
+    return parse_json(text, Path(path))
+
+
+def _checked(payload: Any, path: Path) -> Result:
+    result = Result.from_dict(payload, path=Path(path))
+    result.check_ranges()
+    return result
+
+
+def load_result(path: Path) -> Result:
+    """Read and validate one result file (structure, types, score ranges)."""
+    return _checked(_read_payload(path), path)
 
 
 def load_results(folder: Path) -> list[Result]:
-    return [load_result(p) for p in sorted(Path(folder).rglob("*.json"))]
+    """Every result JSON under ``folder``; files ``harness leaderboard`` wrote there (its marker) are not
+    results and are passed over, any other JSON that is not a valid result is refused."""
+    results = []
+    for path in sorted(Path(folder).rglob("*.json")):
+        payload = _read_payload(path)
+        if not is_generated(payload):
+            results.append(_checked(payload, path))
+    return results

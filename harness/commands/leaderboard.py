@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from harness.settings import PROJECT_ROOT
@@ -15,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suites", type=Path, default=None,
                    help="suites file whose `paired` encoder pairs get head-to-head tables "
                         "(default: suites.toml in the output folder, when present)")
-    p.add_argument("--check", action="store_true", help="exit 1 when the generated files are stale")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when the generated files are stale, 2 when a dataset mixes protocols")
     p.set_defaults(func=handle)
 
 
@@ -24,7 +26,13 @@ def _default_root() -> Path:
     return cwd if cwd.is_dir() else PROJECT_ROOT / "leaderboard"
 
 
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
 def handle(args: argparse.Namespace) -> int:
+    """Mixed protocols in one dataset are split and flagged with a warning; ``--check`` (what CI runs
+    on the committed board) refuses them, since a published table must hold one protocol."""
     from harness import leaderboard
     from harness.errors import DataError
 
@@ -39,7 +47,8 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError(f"no suites file at {suites}", "pass the path of a suites TOML file")
     pairs = paired_encoders(suites) if suites.is_file() else []
     suite_datasets = {name: s.datasets for name, s in load_suites(suites).items()} if suites.is_file() else {}
-    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs, suites=suite_datasets)
+    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs, suites=suite_datasets,
+                                 out_dir=out, strict=args.check, warn=_warn)
     if args.check:
         stale = leaderboard.stale_files(out, files)
         if stale:

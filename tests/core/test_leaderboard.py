@@ -132,3 +132,35 @@ def test_committed_suites_pair_only_encoders_they_run():
     for suite in load_suites().values():
         for a, b in suite.paired:
             assert a in suite.encoders and b in suite.encoders, (suite.name, a, b)
+
+
+def test_paired_difference_refuses_different_protocols():
+    from harness.errors import DataError
+    from harness.paired import paired_difference
+
+    y = np.arange(10.0)
+    a, b = _with_predictions("a", y, y), _with_predictions("b", y, y)
+    a["config"] = {"probe": {"folds": 5, "seed": 0, "bootstrap": 1000}}
+    b["config"] = {"probe": {"folds": 3, "seed": 0, "bootstrap": 1000}}
+    with pytest.raises(DataError, match=r"different protocols \(folds 5 vs 3\)"):
+        paired_difference(a, b)
+    b["config"] = {"probe": {"folds": 5, "seed": 0, "bootstrap": 1000, "new_setting": "x"}}
+    with pytest.raises(DataError, match="new_setting not recorded vs x"):
+        paired_difference(a, b)  # a setting this version does not know still counts
+
+
+def test_a_table_holds_one_protocol(tmp_path):
+    """Same dataset, one result per seed: two tables, each its own best, the protocol under each."""
+    first, second = _result("a", "age", 5.0, 4.5, 5.5), _result("b", "age", 7.0, 6.0, 8.0)
+    first["config"] = {"probe": {"folds": 5, "seed": 0}}
+    second["config"] = {"probe": {"folds": 5, "seed": 1}}
+    _write(tmp_path, [first, second])
+    warnings: list[str] = []
+    files = leaderboard.generate(tmp_path, warn=warnings.append)
+    md = files["README.md"]
+    assert "**5.000 [4.500, 5.500]**" in md and "**7.000 [6.000, 8.000]†**" in md
+    assert "split seed 0;" in md and "split seed 1;" in md and len(warnings) == 1 and "seed 0 vs 1" in warnings[0]
+    from harness.errors import DataError
+
+    with pytest.raises(DataError, match="2 different protocols"):
+        leaderboard.generate(tmp_path, strict=True)
