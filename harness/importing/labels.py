@@ -74,11 +74,29 @@ def _check_range(table: pd.DataFrame, column: str, values: pd.Series) -> None:
                         f"{low:g}-{high:g}", "correct the values (check the units), or leave the cells empty")
 
 
+def _check_field_counts(path: Path, encoding: str) -> None:
+    """Every row has the header's number of fields: pandas would otherwise take a row with one more as
+    an index column and shift every value of the table one column to the right, without a word."""
+    import csv
+
+    with open(path, newline="", encoding=encoding) as handle:
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is None:
+            return
+        for row in rows:
+            if row and len(row) != len(header):
+                raise DataError(f"{path.name} line {rows.line_num} has {len(row)} fields, the header row "
+                                f"{len(header)}", "quote values that hold a comma, or fix the line")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     # utf-8-sig drops a byte-order mark; pandas' C parser accepts \n, \r\n and \r line ends.
     try:
+        _check_field_counts(path, "utf-8-sig")
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError:
+        _check_field_counts(path, "latin-1")
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
 
 
@@ -89,6 +107,8 @@ def read_labels(labels_csv: str | Path) -> pd.DataFrame:
         raise DataError(f"labels file {labels_csv} does not exist", "pass --labels PATH to a labels.csv")
     try:
         table = _read_table(labels_csv)
+    except DataError:
+        raise
     except Exception as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
