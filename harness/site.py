@@ -14,13 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from harness.calibration import Calibration, calibration
 from harness.ranking import RankSummary, describe
 from harness.results import Result
+
+if TYPE_CHECKING:
+    from harness.leaderboard import Table
 
 SITE_DIR = "site"
 KINDS = ("foundation", "ablation", "baseline")
@@ -271,13 +274,6 @@ def figure(result: Result) -> str | None:
 
 
 # -- pages -----------------------------------------------------------------------------------------
-def _boards(results: Sequence[Result]) -> dict[tuple[str, str], list[Result]]:
-    boards: dict[tuple[str, str], list[Result]] = {}
-    for r in results:
-        boards.setdefault((r.dataset.modality, r.dataset.name), []).append(r)
-    return {k: boards[k] for k in sorted(boards)}
-
-
 def _score_cell(r: Result, best: bool) -> str:
     s = r.main_score
     mark = "†" if r.training_overlap else ""
@@ -287,7 +283,9 @@ def _score_cell(r: Result, best: bool) -> str:
     return f"<td data-value=\"{s.value:.6f}\" title=\"{title}\"{css}>{text}</td>"
 
 
-def _board_section(modality: str, dataset: str, results: list[Result], cards: Mapping[str, Mapping[str, Any]]) -> str:
+def _board_section(table: Table, cards: Mapping[str, Mapping[str, Any]]) -> str:
+    """One table: one dataset revision scored under one protocol (:func:`harness.leaderboard.tables`)."""
+    modality, dataset, results = table.modality, table.dataset, table.results
     tasks = sorted({r.task.name for r in results})
     meta = {r.task.name: r.task for r in results}
     index = {(r.encoder.name, r.task.name): r for r in results}
@@ -295,7 +293,7 @@ def _board_section(modality: str, dataset: str, results: list[Result], cards: Ma
     for t in tasks:
         values = [r.main_score.value for (e, tt), r in index.items() if tt == t]
         best[t] = max(values) if meta[t].higher_is_better else min(values)
-    revision = results[0].dataset.revision or "?"
+    revision = table.revision or "?"
     head = "".join(
         f"<th class=\"sortable\" scope=\"col\">{escape(t)} <span class=\"muted\">{escape(meta[t].metric.upper())} "
         f"{_arrow(meta[t].higher_is_better)}</span></th>" for t in tasks)
@@ -309,10 +307,13 @@ def _board_section(modality: str, dataset: str, results: list[Result], cards: Ma
         rows.append(f"<tr data-kind=\"{escape(kind)}\"><td data-value=\"{escape(encoder)}\">"
                     f"<a href=\"{encoder_page(encoder)}\">{escape(encoder)}</a></td>"
                     f"<td data-value=\"{escape(kind)}\">{escape(kind)}</td>{''.join(cells)}</tr>")
-    board_id = f"board-{modality}-{dataset}"
+    board_id = f"board-{modality}-{table.folder}"
+    part = (f" <span class=\"muted\">(table {escape(table.part)}: another protocol or revision, not comparable "
+            f"with the other tables of this dataset)</span>") if table.part else ""
     return (f"<section data-board id=\"{escape(board_id)}\" data-modality=\"{escape(modality)}\" "
             f"data-dataset=\"{escape(dataset)}\">\n<h2>{escape(modality.upper())} · {escape(dataset)} "
-            f"<span class=\"muted\">revision <code>{escape(revision)}</code></span></h2>\n"
+            f"<span class=\"muted\">revision <code>{escape(revision)}</code></span>{part}</h2>\n"
+            f"<p class=\"muted\">{escape(table.protocol.describe())}</p>\n"
             f"<table class=\"board\">\n<thead><tr><th class=\"sortable\" scope=\"col\">encoder</th>"
             f"<th class=\"sortable\" scope=\"col\">kind</th>{head}</tr></thead>\n<tbody>\n"
             + "\n".join(rows) + "\n</tbody>\n</table>\n</section>")
@@ -400,9 +401,11 @@ def _rankings_section(rankings: Sequence[RankSummary]) -> str:
 
 def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
                cards: Mapping[str, Mapping[str, Any]], rankings: Sequence[RankSummary] = ()) -> str:
-    boards = _boards(results)
-    modalities = sorted({m for m, _ in boards})
-    datasets = sorted({d for _, d in boards})
+    from harness.leaderboard import tables
+
+    grids = tables(list(results))
+    modalities = sorted({t.modality for t in grids})
+    datasets = sorted({t.dataset for t in grids})
     kinds = sorted({str(c.get("kind")) for c in cards.values() if c.get("kind")},
                    key=lambda k: (KINDS.index(k) if k in KINDS else len(KINDS), k))
     options = "".join(f"<option value=\"{escape(m)}\">{escape(m.upper())}</option>" for m in modalities)
@@ -413,8 +416,8 @@ def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
                f"<option value=\"\">all</option>{options}</select></label>"
                f"<label>dataset <select id=\"filter-dataset\" data-filter=\"dataset\"><option value=\"\">all</option>"
                f"{dataset_options}</select></label><span>encoder kind: {boxes}</span></div>")
-    sections = "\n".join(_board_section(m, d, rs, cards) for (m, d), rs in boards.items())
-    modality_of = {d: m for m, d in boards}
+    sections = "\n".join(_board_section(t, cards) for t in grids)
+    modality_of = {t.dataset: t.modality for t in grids}
     body = ("<h1>biosignal-harness leaderboard</h1>\n" + _protocol(results) + "\n" + filters + "\n"
             + (sections or "<p>No results yet.</p>") + "\n" + _rankings_section(rankings) + "\n"
             + _paired_section(paired, modality_of))
