@@ -150,7 +150,7 @@ def run_process_group(cmd: list[str], *, env: dict | None = None, timeout: float
             out.seek(0)
             err.seek(0)
             pytest.fail(f"{' '.join(cmd[:6])} ... timed out after {timeout} s; output: "
-                        f"{out.read()[-2000:]} {err.read()[-6000:]}")
+                        f"{out.read()[-2000:]} {err.read()[-20000:]}")
         out.seek(0)
         err.seek(0)
         return proc.returncode, out.read(), err.read()
