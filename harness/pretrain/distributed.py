@@ -61,10 +61,12 @@ def init(info: DistInfo, device: torch.device) -> None:
 def shutdown() -> None:
     """Leave the process group together: every rank waits at a barrier, then destroys it.
 
-    Destroying while a peer is still working (rank 0 exports the encoder after the last step) can hang
-    the early rank in gloo's teardown, and torchrun then waits for it forever (pytorch/pytorch#75097;
-    a barrier first is the documented remedy). Called only after a successful run: a failed rank must
-    not wait for the others, it exits and torchrun stops the rest.
+    Tearing the group down while a peer is still working, or after it has exited, can hang a rank in
+    gloo's teardown (``~ProcessGroupGloo`` joining its threads), and torchrun then waits for it forever
+    (pytorch/pytorch#75097; a barrier first is the documented remedy). Callers drop every other
+    reference to the group first (the DDP reducer: ``Trainer.release_process_group``), so the group is
+    destroyed here, on every rank, while all are alive. Called only after a successful run: a failed
+    rank must not wait for the others, it exits and torchrun stops the rest.
     """
     if dist.is_available() and dist.is_initialized():
         dist.barrier()

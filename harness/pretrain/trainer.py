@@ -162,6 +162,20 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model = nn.parallel.DistributedDataParallel(self.online, device_ids=ids)
 
+    def release_process_group(self) -> None:
+        """Drop the DDP wrapper, whose reducer holds the process group.
+
+        Otherwise the gloo group outlives ``destroy_process_group`` and is torn down whenever the trainer
+        is garbage-collected, on each rank at its own time: a rank whose peer has already exited then
+        hangs joining gloo's threads (seen in ``~ProcessGroupGloo`` under ``Reducer`` deallocation).
+        Dropped here, the group is destroyed inside ``dist_util.shutdown`` on every rank, right after
+        the barrier, while all ranks are alive.
+        """
+        import gc
+
+        self.model = self.online
+        gc.collect()
+
     @property
     def checkpoint_path(self) -> Path:
         return self.out / CHECKPOINT_DIR
@@ -375,5 +389,7 @@ def pretrain(config: PretrainConfig, *, resume: bool = False, stores: Sequence[A
     """Run (or resume) one pretraining job; joins/leaves the torchrun process group as needed."""
     trainer = Trainer(config, stores=stores, resume=resume, host=host)
     summary = trainer.run(stop_after=stop_after)
+    trainer.release_process_group()
+    del trainer
     dist_util.shutdown()  # only on success: see dist_util.shutdown
     return summary

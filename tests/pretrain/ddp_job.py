@@ -23,16 +23,15 @@ def main(store_path: str, out: str) -> None:
     config = PretrainConfig(encoder="tiny-ppg", datasets=[store_path], out=out, steps=4, batch_size=16,
                             checkpoint_every=2, progress=False)
     trainer = Trainer(config, stores=[open_store(store_path)], host=make_host())
-    try:
-        trainer.run()
-        state = {f"online.{k}": v for k, v in trainer.online.state_dict().items()}
-        state.update({f"teacher.{k}": v for k, v in trainer.teacher.state_dict().items()})
-        target = Path(out) / f"rank{os.environ['RANK']}.safetensors"
-        save_file({k: v.contiguous() for k, v in state.items()}, str(target))
-    finally:
-        from harness.pretrain import distributed
+    trainer.run()
+    state = {f"online.{k}": v for k, v in trainer.online.state_dict().items()}
+    state.update({f"teacher.{k}": v for k, v in trainer.teacher.state_dict().items()})
+    target = Path(out) / f"rank{os.environ['RANK']}.safetensors"
+    save_file({k: v.contiguous() for k, v in state.items()}, str(target))
+    from harness.pretrain import distributed
 
-        distributed.shutdown()
+    trainer.release_process_group()  # as harness.pretrain.trainer.pretrain does, before leaving the group
+    distributed.shutdown()
 
 
 if __name__ == "__main__":
