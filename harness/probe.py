@@ -19,10 +19,9 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from harness.bootstrap import bootstrap_ci
 from harness.errors import DataError
-from harness.metrics import get_metric
 from harness.probe_diagnostics import captured_warnings, probe_diagnostics
+from harness.scoring import score_predictions
 from harness.tasks import TaskSpec
 
 RIDGE_ALPHAS = np.logspace(-3, 5, 17)
@@ -131,12 +130,7 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
                 model.fit(features[train], y[train].astype(int))
                 pred[test] = model.predict_proba(features[test])[:, 1]
                 fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
-    metrics = (task.metric, *task.extra_metrics)
-    scores: dict[str, dict[str, float]] = {}
-    for i, name in enumerate(metrics):
-        metric = get_metric(name)
-        low, high = bootstrap_ci(metric, y, pred, n=config.bootstrap, seed=config.seed + 1000 + i,
-                                 confidence=config.confidence)
-        scores[name] = {"value": metric.reference(y, pred), "ci_low": low, "ci_high": high}
+    scores = score_predictions((task.metric, *task.extra_metrics), y, pred, bootstrap=config.bootstrap,
+                               seed=config.seed, confidence=config.confidence)
     return ProbeOutcome(scores, fold_params, y, pred, probe_diagnostics(caught, fold_params, pred,
                                                                      {"alpha": RIDGE_ALPHAS, "C": LOGISTIC_CS}))

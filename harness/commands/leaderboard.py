@@ -11,7 +11,9 @@ from harness.settings import PROJECT_ROOT
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("leaderboard", help="turn result JSONs into leaderboard tables")
-    p.add_argument("--results", type=Path, default=None, help="result folder (default leaderboard/results)")
+    p.add_argument("--results", type=Path, action="append", default=None, metavar="DIR",
+                   help="result folder (default: results/ in the output folder); repeat it to merge folders, "
+                        "e.g. the committed results and a submission's, under the same checks")
     p.add_argument("--out", type=Path, default=None, help="output folder (default leaderboard/)")
     p.add_argument("--suites", type=Path, default=None,
                    help="suites file whose `paired` encoder pairs get head-to-head tables "
@@ -37,9 +39,10 @@ def handle(args: argparse.Namespace) -> int:
     from harness.errors import DataError
 
     out = args.out or _default_root()
-    results = args.results or out / "results"
-    if not results.is_dir():
-        raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
+    folders = args.results or [out / "results"]
+    for results in folders:
+        if not results.is_dir():
+            raise DataError(f"no results folder at {results}", "pass --results or run `harness run --output ...`")
     from harness.suites import load_suites, paired_encoders
 
     suites = args.suites or (out / "suites.toml")
@@ -47,15 +50,15 @@ def handle(args: argparse.Namespace) -> int:
         raise DataError(f"no suites file at {suites}", "pass the path of a suites TOML file")
     pairs = paired_encoders(suites) if suites.is_file() else []
     suite_datasets = {name: s.datasets for name, s in load_suites(suites).items()} if suites.is_file() else {}
-    files = leaderboard.generate(results, with_plots=not args.check, pairs=pairs, suites=suite_datasets,
+    files = leaderboard.generate(folders, with_plots=not args.check, pairs=pairs, suites=suite_datasets,
                                  out_dir=out, strict=args.check, warn=_warn)
     if args.check:
         stale = leaderboard.stale_files(out, files)
         if stale:
-            print(f"error: leaderboard is stale ({', '.join(stale)} differ from {results}); "
+            print(f"error: leaderboard is stale ({', '.join(stale)} differ from {' + '.join(map(str, folders))}); "
                   "run `harness leaderboard` and commit the result")
             return 1
-        print(f"leaderboard is current ({len(files)} files match {results})")
+        print(f"leaderboard is current ({len(files)} files match {' + '.join(map(str, folders))})")
         return 0
     for path in leaderboard.write(out, files):
         print(f"wrote {path}")

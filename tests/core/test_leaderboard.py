@@ -5,15 +5,19 @@ import pytest
 
 from harness import leaderboard
 from tests.conftest import run_cli
+from tests.result_payloads import cell, rescore, result_payload
 
 
-def _result(encoder, task, value, low, high, metric="mae", higher=False):
-    return {"schema_version": 1, "encoder": {"name": encoder, "revision": "r"},
-            "task": {"name": task, "metric": metric, "higher_is_better": higher, "version": 1},
-            "dataset": {"name": "d", "modality": "ppg", "revision": "rev"},
-            "scores": {metric: {"value": value, "ci_low": low, "ci_high": high}},
-            "config": {}, "counts": {"participants": 10}, "environment": {}, "timings": {},
-            "training_overlap": encoder == "b"}
+def _result(encoder, task, value, metric="mae"):
+    """A result whose main score is near ``value``: MAE ``value`` exactly, or an AUROC rising with it."""
+    rng = np.random.default_rng(int(value * 1000))
+    if metric == "mae":
+        y = np.arange(20, 60, 2.0)
+        return result_payload(encoder, task, y, y + value * (1 + 0.5 * np.resize([1, -1], len(y))),
+                              training_overlap=encoder == "b")
+    y = np.resize([0.0, 1.0], 40)
+    return result_payload(encoder, task, y, y * value * 4 + rng.normal(0, 1, len(y)), metric="auroc",
+                          training_overlap=encoder == "b")
 
 
 def _write(folder, results):
@@ -24,34 +28,31 @@ def _write(folder, results):
 
 
 def test_tables_mark_the_best_and_overlap(tmp_path):
-    _write(tmp_path, [_result("a", "age", 5.0, 4.5, 5.5), _result("b", "age", 7.0, 6.0, 8.0),
-                      _result("a", "sex", 0.6, 0.5, 0.7, "auroc", True),
-                      _result("b", "sex", 0.9, 0.8, 0.95, "auroc", True)])
+    results = [_result("a", "age", 5.0), _result("b", "age", 7.0), _result("a", "sex", 0.2, "auroc"),
+               _result("b", "sex", 0.9, "auroc")]
+    _write(tmp_path, results)
     files = leaderboard.generate(tmp_path)
     md = files["README.md"]
-    assert "**5.000 [4.500, 5.500]**" in md and "7.000 [6.000, 8.000]†" in md
-    assert "**0.900 [0.800, 0.950]†**" in md
+    assert results[0]["scores"]["mae"]["value"] == 5.0
+    assert f"**{cell(results[0])}**" in md and f"{cell(results[1])}†" in md
+    assert results[3]["scores"]["auroc"]["value"] > results[2]["scores"]["auroc"]["value"]
+    assert f"**{cell(results[3])}†**" in md
     summary = json.loads(files["leaderboard.json"])
     assert summary["boards"][0]["entries"]["a"]["age"]["value"] == 5.0
 
 
 def test_check_detects_stale_files(tmp_path):
     results = tmp_path / "results"
-    _write(results, [_result("a", "age", 5.0, 4.5, 5.5)])
+    _write(results, [_result("a", "age", 5.0)])
     assert run_cli("leaderboard", "--out", str(tmp_path))[0] == 0
     assert run_cli("leaderboard", "--check", "--out", str(tmp_path))[0] == 0
-    _write(results, [_result("c", "age", 4.0, 3.5, 4.5)])
+    _write(results, [_result("c", "age", 4.0)])
     code, out, _ = run_cli("leaderboard", "--check", "--out", str(tmp_path))
     assert code == 1 and "stale" in out
 
 
 def _with_predictions(encoder, y_true, y_pred, metric="mae", higher=False):
-    value = float(np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
-    result = _result(encoder, "age", value, value - 1, value + 1, metric, higher)
-    result["task"]["kind"] = "regression"
-    result["predictions"] = {"participant_id": [f"p{i}" for i in range(len(y_true))],
-                             "y_true": list(map(float, y_true)), "y_pred": list(map(float, y_pred))}
-    return result
+    return result_payload(encoder, "age", y_true, y_pred, metric=metric, training_overlap=encoder == "b")
 
 
 def test_paired_difference_sees_a_gap_that_overlapping_cis_hide():
@@ -119,7 +120,7 @@ def test_compare_command_prints_the_paired_verdict(tmp_path):
 
 
 def test_malformed_paired_entry_is_a_one_line_error(tmp_path):
-    _write(tmp_path / "results", [_result("a", "age", 5.0, 4.5, 5.5)])
+    _write(tmp_path / "results", [_result("a", "age", 5.0)])
     (tmp_path / "suites.toml").write_text('[s]\ndatasets = ["d"]\nencoders = ["a"]\ntasks = ["age"]\n'
                                           'paired = [["a", "b", "c"]]\n')
     code, _, err = run_cli("leaderboard", "--out", str(tmp_path))
@@ -151,14 +152,14 @@ def test_paired_difference_refuses_different_protocols():
 
 def test_a_table_holds_one_protocol(tmp_path):
     """Same dataset, one result per seed: two tables, each its own best, the protocol under each."""
-    first, second = _result("a", "age", 5.0, 4.5, 5.5), _result("b", "age", 7.0, 6.0, 8.0)
-    first["config"] = {"probe": {"folds": 5, "seed": 0}}
-    second["config"] = {"probe": {"folds": 5, "seed": 1}}
+    first, second = _result("a", "age", 5.0), _result("b", "age", 7.0)
+    second["config"]["probe"]["seed"] = 1
+    rescore(second)
     _write(tmp_path, [first, second])
     warnings: list[str] = []
     files = leaderboard.generate(tmp_path, warn=warnings.append)
     md = files["README.md"]
-    assert "**5.000 [4.500, 5.500]**" in md and "**7.000 [6.000, 8.000]†**" in md
+    assert f"**{cell(first)}**" in md and f"**{cell(second)}†**" in md
     assert "split seed 0;" in md and "split seed 1;" in md and len(warnings) == 1 and "seed 0 vs 1" in warnings[0]
     from harness.errors import DataError
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_cli
+from tests.result_payloads import rescore
 from tests.reliability.helpers import ROOT, assert_one_line_error, fails_cleanly, snapshot
 
 COMMITTED = ROOT / "leaderboard" / "results" / "ppg-bp"
@@ -138,7 +139,8 @@ def test_generated_text_describes_the_protocol_actually_used(tmp_path):
     """3 folds, seed 7, 200 resamples, 90 % CI, and a results folder that is not leaderboard/results."""
     results = _results(tmp_path / "my-runs")
     for path in results.rglob("*.json"):
-        _edit(path, lambda p: p["config"]["probe"].update(folds=3, seed=7, bootstrap=200, confidence=0.9))
+        _edit(path, lambda p: (p["config"]["probe"].update(folds=3, seed=7, bootstrap=200, confidence=0.9),
+                               rescore(p)))
     out = tmp_path / "board"
     code, _, err = run_cli("leaderboard", "--results", str(results), "--out", str(out))
     assert code == 0, err
@@ -155,7 +157,7 @@ def _mixed_seeds(tmp_path: Path) -> Path:
     """handcrafted scored with seed 3, prior with the committed seed 0."""
     results = _results(tmp_path / "results")
     for path in (results / "ppg-bp" / "handcrafted").glob("*.json"):
-        _edit(path, lambda p: (p["config"]["probe"].update(seed=3), p["config"].update(seed=3)))
+        _edit(path, lambda p: (p["config"]["probe"].update(seed=3), p["config"].update(seed=3), rescore(p)))
     return results
 
 
