@@ -280,7 +280,8 @@ def load_folders(folders: Path | Sequence[Path]) -> list[Result]:
     return results
 
 
-def generate(results_dir: Path | Sequence[Path], *, with_plots: bool = False, pairs: list[tuple[str, str]] | None = None,
+def generate(results_dir: Path | Sequence[Path], *, with_plots: bool = False,
+             pairs: list[tuple[str, str]] | None = None,
              suites: Mapping[str, Sequence[str]] | None = None, out_dir: Path | None = None, strict: bool = False,
              warn: Warn | None = None) -> dict[str, str]:
     """Return {relative file name: content} for the leaderboard.

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import run_cli
-from tests.result_payloads import rescore
 from tests.reliability.helpers import ROOT, assert_one_line_error, fails_cleanly, snapshot
+from tests.result_payloads import rescore
 
 COMMITTED = ROOT / "leaderboard" / "results" / "ppg-bp"
 ENCODERS = ("prior", "handcrafted")
