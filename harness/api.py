@@ -184,7 +184,6 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
     ``modality`` is needed only for encoders that take several (e.g. ``handcrafted``); ``checkpoint``
     replaces the shipped weights with a safetensors file.
     """
-    from harness.errors import PluginError
     from harness.plugins import get_host
     from harness.provenance import resolve_device
 
@@ -204,15 +203,11 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
         from harness.runner import check_takes_checkpoint
 
         check_takes_checkpoint(entry, str(checkpoint))  # an encoder without weights would ignore it
+    from harness.runner import load_entry
+
     chosen = resolve_device(device, torch_encoders=bool(entry.spec.uses_torch))
-    try:
-        encoder = entry.load()(modality=modality, device=chosen,
-                               checkpoint=str(checkpoint) if checkpoint is not None else None)
-    except (DataError, UsageError, PluginError):
-        raise
-    except Exception as exc:
-        raise PluginError(f"encoder '{name}' (plugin '{entry.provider}') failed to load: "
-                          f"{type(exc).__name__}: {exc}", "fix or disable the plugin") from exc
+    encoder = load_entry(entry, modality=modality, device=chosen,
+                         checkpoint=str(checkpoint) if checkpoint is not None else None)
     return LoadedEncoder(name=name, encoder=encoder, modality=modality, device=chosen, dtype=dtype,
                          batch_size=batch_size)
 

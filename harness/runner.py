@@ -309,20 +309,7 @@ class Runner:
         return keep
 
     def _load_encoder(self, entry: Entry, store: SignalStore) -> Encoder:
-        factory = entry.load()
-        try:
-            encoder: Encoder = factory(modality=store.modality, device=self.device,
-                                       checkpoint=self.config.checkpoint)
-        except (DataError, UsageError, PluginError):
-            raise
-        except Exception as exc:
-            raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') failed to load: "
-                              f"{type(exc).__name__}: {exc}", "fix or disable the plugin") from exc
-        missing = [a for a in ENCODER_ATTRIBUTES if not hasattr(encoder, a)]
-        if missing:
-            raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') lacks {', '.join(missing)}",
-                              "give the encoder every attribute of the harness.Encoder protocol")
-        return encoder
+        return load_entry(entry, modality=store.modality, device=self.device, checkpoint=self.config.checkpoint)
 
     def _run_encoder(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore,
                      choice: DatasetChoice) -> list[Result]:
@@ -373,6 +360,24 @@ class Runner:
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)
         return out
+
+
+def load_entry(entry: Entry, *, modality: str, device: str, checkpoint: str | None) -> Encoder:
+    """Build a registered encoder the one way ``harness run`` and the Python API do: a failure inside the
+    plugin becomes one line naming it, and the object must have every attribute of ``harness.Encoder``."""
+    factory = entry.load()
+    try:
+        encoder: Encoder = factory(modality=modality, device=device, checkpoint=checkpoint)
+    except (DataError, UsageError, PluginError):
+        raise
+    except Exception as exc:
+        raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') failed to load: "
+                          f"{type(exc).__name__}: {exc}", "fix or disable the plugin") from exc
+    missing = [a for a in ENCODER_ATTRIBUTES if not hasattr(encoder, a)]
+    if missing:
+        raise PluginError(f"encoder '{entry.name}' (plugin '{entry.provider}') lacks {', '.join(missing)}",
+                          "give the encoder every attribute of the harness.Encoder protocol")
+    return encoder
 
 
 def warn(line: str) -> None:
