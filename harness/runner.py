@@ -248,6 +248,8 @@ class Runner:
                 continue
             results += self._run_encoder(entry, runnable, store, choice)
         info["skipped"] = list(self.skipped)  # each --skip-unsuitable skip, with its reason
+        for line in skip_lines(self.skipped):
+            warn(line)
         # Observers get the result payloads as plain dicts (what the file holds, plus "_path"), as they
         # always have: hook implementations in other packages index them by key, and a dict is what
         # the hookspec documents. ``Result.from_dict(payload)`` gives the typed form.
@@ -275,7 +277,6 @@ class Runner:
         for task in tasks:
             self.skipped.append({"encoder": entry.name, "task": task.name, "dataset": store.name,
                                  "reason": problem.problem})
-            warn(f"skipped encoder '{entry.name}' on task '{task.name}' (dataset '{store.name}'): {problem.problem}")
 
     def _runnable_tasks(self, entry: Entry, tasks: list[TaskSpec], store: SignalStore) -> list[TaskSpec]:
         mods = entry.spec.modalities
@@ -360,6 +361,23 @@ class Runner:
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)
         return out
+
+
+def skip_lines(skipped: list[dict[str, str]]) -> list[str]:
+    """One warning line per (dataset, reason) for the ``--skip-unsuitable`` skips, naming every encoder
+    and task it covers: a suite that skips the ECG task for six encoders says so once, not six times."""
+    groups: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for skip in skipped:
+        encoders, tasks = groups.setdefault((skip["dataset"], skip["reason"]), ([], []))
+        for names, name in ((encoders, skip["encoder"]), (tasks, skip["task"])):
+            if name not in names:
+                names.append(name)
+
+    def named(kind: str, names: list[str]) -> str:
+        return f"{kind}{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)}"
+
+    return [f"skipped {named('encoder', encoders)} on {named('task', tasks)} (dataset '{dataset}'): {reason}"
+            for (dataset, reason), (encoders, tasks) in groups.items()]
 
 
 def load_entry(entry: Entry, *, modality: str, device: str, checkpoint: str | None) -> Encoder:

@@ -134,3 +134,18 @@ def test_checkpoint_for_an_encoder_without_weights_is_refused(ws, tmp_path):
                               "--checkpoint", weights), code=2,
                   needles=["encoder 'random-init' loads no weights", "drop --checkpoint"], protect=ws.protected,
                   env=ws.env)
+
+
+def test_skips_of_one_reason_are_one_line():
+    """A suite skipping one task for several encoders, or one encoder on several tasks, says it once."""
+    from harness.runner import skip_lines
+
+    label = "task 'af' needs label 'af', which dataset 'ppg-bp' lacks"
+    modality = "encoder 'ahms-ecg' takes ecg data, dataset 'ppg-bp' is ppg"
+    skipped = [{"encoder": e, "task": "af", "dataset": "ppg-bp", "reason": label} for e in ("prior", "handcrafted")]
+    skipped += [{"encoder": "ahms-ecg", "task": t, "dataset": "ppg-bp", "reason": modality} for t in ("age", "sex")]
+    skipped += [{"encoder": "prior", "task": "af", "dataset": "cinc2017", "reason": "another"}]
+    assert skip_lines(skipped) == [
+        f"skipped encoders 'prior', 'handcrafted' on task 'af' (dataset 'ppg-bp'): {label}",
+        f"skipped encoder 'ahms-ecg' on tasks 'age', 'sex' (dataset 'ppg-bp'): {modality}",
+        "skipped encoder 'prior' on task 'af' (dataset 'cinc2017'): another"]
