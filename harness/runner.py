@@ -33,6 +33,7 @@ from harness.probe_diagnostics import summary_line
 from harness.provenance import environment, resolve_device
 from harness.registry import Entry
 from harness.results import EncoderInfo, Result, build_result, write_result
+from harness.segment_probe import AGGREGATION, probe_segments, read_segment_targets
 from harness.specs import EncoderSpec
 from harness.store import SignalStore
 from harness.store.checks import check_finite, check_lengths
@@ -193,6 +194,8 @@ def uses_torch(entry: Entry) -> bool:
 
 def read_task_targets(task: TaskSpec, store: SignalStore, folds: int) -> pd.Series:
     """The task's probe targets per participant id (NaN = missing), checked to be scorable."""
+    if task.level == "segment":  # per segment number instead (harness.segment_probe)
+        return read_segment_targets(task, store, folds)
     if task.label not in store.labels:
         shown = ", ".join(store.labels) or "none"
         raise DataError(f"task '{task.name}' needs label '{task.label}', which dataset '{store.name}' lacks "
@@ -336,27 +339,36 @@ class Runner:
         out = []
         for task in tasks:
             t1 = time.perf_counter()
-            labels = self._task_targets(task, store).reindex(ids).to_numpy()
-            keep = np.isfinite(labels)
             probe_cfg = ProbeConfig(folds=self.config.folds, bootstrap=self.config.bootstrap,
                                     seed=self.config.seed)
-            outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
+            if task.level == "segment":  # window-level: segment rows, participant-disjoint folds
+                seg = probe_segments(task, self._task_targets(task, store), embeddings, store.participant_ids,
+                                     probe_cfg)
+                outcome, rows, aggregation, n_segments = seg.outcome, seg.ids, AGGREGATION, seg.segments
+            else:
+                labels = self._task_targets(task, store).reindex(ids).to_numpy()
+                keep = np.isfinite(labels)
+                outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
+                rows, aggregation = ids[keep], "participant mean"
+                n_segments = int(np.isin(store.participant_ids, ids[keep]).sum())
             diagnostics = {**outcome.diagnostics, **({"embeddings": notes[0]} if notes else {})}
             summary = summary_line(outcome.diagnostics, constant_expected=constant_by_design or bool(notes))
             if summary:
                 warn(f"{encoder.name} · {task.name} · {store.name}: {summary} (recorded in the result's diagnostics)")
             result = build_result(
                 encoder=info, task=task, dataset={**store.describe(), "resolved": choice.to_dict()},
-                outcome=outcome, participant_ids=ids[keep],
+                outcome=outcome, participant_ids=rows,
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
-                        "input_adaptation": adapter_policy, "aggregation": "participant mean",
+                        "input_adaptation": adapter_policy, "aggregation": aggregation,
                         "dtype": self.config.dtype},
-                segments=int(np.isin(store.participant_ids, ids[keep]).sum()),
+                segments=n_segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
                          "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
                 training_overlap=overlap, training_overlap_detail=overlap_detail, diagnostics=diagnostics)
+            if task.level == "segment":
+                result = seg.with_counts(result, task)
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)

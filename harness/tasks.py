@@ -15,7 +15,11 @@ class TaskSpec(Spec):
     """A probe task: which participant label to predict, how, and how it is scored.
 
     ``threshold`` turns a numeric label into a binary one (``label > threshold``); ``modalities`` limits
-    the task to stores of those modalities (empty = any). Whether a higher score is better is a
+    the task to stores of those modalities (empty = any). ``level`` says what is predicted: a
+    participant label from participant-mean embeddings (``"participant"``), or a per-segment label from
+    each segment's embedding (``"segment"``, :mod:`harness.segment_probe`: folds still split
+    participants). ``category`` makes a one-vs-rest binary task of a categorical segment label
+    (target 1 where the label is that category). Whether a higher score is better is a
     property of the metric (:data:`harness.metrics.METRICS`), not of the task.
     """
 
@@ -27,6 +31,8 @@ class TaskSpec(Spec):
     threshold: float | None = None
     modalities: tuple[str, ...] = ()
     extra_metrics: tuple[str, ...] = ()
+    level: Literal["participant", "segment"] = "participant"
+    category: str | None = None
 
     def problems(self) -> list[str]:
         from harness.metrics import METRICS
@@ -47,6 +53,11 @@ class TaskSpec(Spec):
         p.need(self.threshold is None or isinstance(self.threshold, int | float), "threshold",
                "must be a number or None")
         p.names(self.modalities, "modalities", modality=True)
+        p.need(self.level in ("participant", "segment"), "level",
+               f"is {self.level!r}, expected 'participant' or 'segment'")
+        p.need(self.category is None or (isinstance(self.category, str) and bool(self.category)
+                                         and self.kind == "classification" and self.threshold is None),
+               "category", "must be a category name, on a classification task without a threshold")
         return super().problems() + p.items
 
     @property
@@ -71,4 +82,9 @@ class TaskSpec(Spec):
 
     def to_dict(self) -> dict[str, Any]:
         """The fields plus ``higher_is_better`` (result files keep recording it for their readers)."""
-        return {**asdict(self), "higher_is_better": self.higher_is_better}
+        out = {**asdict(self), "higher_is_better": self.higher_is_better}
+        if self.level == "participant":  # participant tasks' result files stay exactly as they were
+            del out["level"]
+        if self.category is None:
+            del out["category"]
+        return out

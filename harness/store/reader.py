@@ -13,6 +13,7 @@ import zarr
 
 from harness.errors import DataError
 from harness.location import Location
+from harness.store import segment_labels as seglabels
 from harness.store.schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -72,6 +73,7 @@ def schema_problems(group: zarr.Group) -> list[str]:
             problems.append(f"label '{label}' has {array(group, label).shape[0]} values for {n_part} participants")
     if "n_segments" in attrs and attrs["n_segments"] != n:
         problems.append(f"store says {attrs['n_segments']} segments but holds {n}")
+    problems += seglabels.schema_problems(group, attrs, n)
     return problems
 
 
@@ -145,6 +147,33 @@ class SignalStore:
         ids = np.asarray(array(self.group, "participant")[:])
         data = {label: np.asarray(array(self.group, label)[:], dtype=np.float64) for label in self.labels}
         return pd.DataFrame(data, index=pd.Index(ids, name="participant_id"))
+
+    @property
+    def segment_labels(self) -> list[str]:
+        """Names of the per-segment labels (empty for stores without any)."""
+        return seglabels.declared(self.attrs)
+
+    def segment_label_kind(self, name: str) -> str:
+        return str(self.attrs.get("segment_label_kinds", {}).get(name, "numeric"))
+
+    def segment_label_categories(self, name: str) -> list[str]:
+        """Category names of a categorical segment label, in code order (empty otherwise)."""
+        return [str(c) for c in self.attrs.get("segment_label_categories", {}).get(name, [])]
+
+    def segment_label(self, name: str) -> np.ndarray:
+        """One segment label as float64, one value per segment (NaN = missing)."""
+        if name not in self.segment_labels:
+            shown = ", ".join(self.segment_labels) or "none"
+            raise DataError(f"dataset '{self.name}' has no segment label '{name}' (it has: {shown})",
+                            "choose a task among those labels or another --dataset")
+        return np.asarray(array(self.group, name)[:], dtype=np.float64)
+
+    @cached_property
+    def segment_label_table(self) -> pd.DataFrame:
+        """Every segment label, one row per segment (index: segment number), plus ``participant_id``."""
+        data: dict[str, Any] = {"participant_id": self.participant_ids}
+        data.update({name: self.segment_label(name) for name in self.segment_labels})
+        return pd.DataFrame(data, index=pd.RangeIndex(self.n_segments, name="segment"))
 
     @property
     def n_participants(self) -> int:

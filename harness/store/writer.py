@@ -27,6 +27,7 @@ from harness.atomic import TMP_MARK
 from harness.errors import DataError
 from harness.location import Location, quiet_zarr_warnings
 from harness.store.schema import FORMAT_NAME, FORMAT_VERSION, array, modality_problem
+from harness.store.segment_labels import SegmentLabels
 
 ID_WIDTH = 32
 
@@ -47,7 +48,9 @@ class StoreWriter:
                  channel_names: Sequence[str], samples: int, units: str, source: str,
                  license: str, citation: str = "", chunk_segments: int = 32,
                  shard_segments: int = 512, build: Mapping[str, Any] | None = None,
-                 extra_attrs: Mapping[str, Any] | None = None) -> None:
+                 extra_attrs: Mapping[str, Any] | None = None,
+                 segment_labels: Mapping[str, str] | None = None,
+                 segment_categories: Mapping[str, Sequence[str]] | None = None) -> None:
         problem = modality_problem(modality)
         if problem:
             raise DataError(problem, "name the modality in lowercase, e.g. ppg, ecg or acc")
@@ -67,7 +70,9 @@ class StoreWriter:
         self._hash = hashlib.blake2b(digest_size=12)
         self._hash.update(json.dumps({k: self.attrs[k] for k in ("dataset", "modality", "fs",
                                                               "channel_names")}).encode())
+        self.segment_labels = SegmentLabels.declare(segment_labels or {}, segment_categories or {})
         self._buf: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._label_buf: list[dict[str, np.ndarray]] = []
         self._buffered = 0
         self._written = 0
         self._participants_seen: list[str] = []
@@ -96,11 +101,19 @@ class StoreWriter:
         ch = self.root.create_array("channel", shape=(c,), chunks=(c,), dtype=f"<U{ID_WIDTH}",
                                     fill_value="", dimension_names=("channel",))
         ch[:] = _str_array(self.attrs["channel_names"])
+        for name in self.segment_labels.kinds:
+            self.root.create_array(name, shape=(0,), chunks=(self.shard * 8,), dtype="float32", fill_value=np.nan,
+                                   dimension_names=("segment",), compressors=ZstdCodec(level=3))
 
     # -- segments ------------------------------------------------------------------------------------
     def append(self, signal: np.ndarray, participant_id: npt.ArrayLike, t_start: npt.ArrayLike | None = None,
-               n_samples: npt.ArrayLike | None = None) -> None:
-        """Append segments ``(n, channels, time<=samples)``; participants must arrive grouped."""
+               n_samples: npt.ArrayLike | None = None,
+               segment_labels: Mapping[str, npt.ArrayLike] | None = None) -> None:
+        """Append segments ``(n, channels, time<=samples)``; participants must arrive grouped.
+
+        ``segment_labels`` gives one value per segment for labels declared at construction (a declared
+        label left out is missing, NaN, for these segments; categorical values are codes or names).
+        """
         signal = np.asarray(signal, dtype=np.float32)
         if signal.ndim == 2:
             signal = signal[:, None, :]
@@ -125,6 +138,7 @@ class StoreWriter:
             if pid != self._last_pid:
                 self._participants_seen.append(pid)
                 self._last_pid = pid
+        self._label_buf.append(self.segment_labels.block(segment_labels or {}, n))
         self._buf.append((signal, lengths, starts, pids))
         self._buffered += n
         while self._buffered >= self.shard:
@@ -145,9 +159,18 @@ class StoreWriter:
             arr.resize((hi, *arr.shape[1:]))
             arr[lo:hi] = values
             self._hash.update(np.ascontiguousarray(values).tobytes())
+        rest_labels: dict[str, np.ndarray] = {}
+        for name in self.segment_labels.kinds:  # none declared: the hash is what it always was
+            values = np.concatenate([b[name] for b in self._label_buf])
+            arr = array(self.root, name)
+            arr.resize((hi,))
+            arr[lo:hi] = values[head]
+            self._hash.update(name.encode() + np.ascontiguousarray(values[head]).tobytes())
+            rest_labels[name] = values[count:]
         self._written = hi
         rest = (sig[count:], lens[count:], starts[count:], pids[count:])
         self._buf = [rest] if len(rest[0]) else []
+        self._label_buf = [rest_labels] if len(rest[0]) else []
         self._buffered = len(rest[0])
 
     # -- participants ----------------------------------------------------------------------------------
@@ -166,6 +189,9 @@ class StoreWriter:
         for name, values in table.items():
             if name == "participant_id":
                 continue
+            if name in self.segment_labels.kinds:
+                raise DataError(f"label '{name}' is both a participant label and a segment label",
+                                "give the segment label another name (e.g. hr-window)")
             try:
                 col = np.asarray(values, dtype=np.float32)
             except (TypeError, ValueError) as exc:
@@ -223,6 +249,7 @@ class StoreWriter:
             arr[:] = col[keep]
             self._hash.update(name.encode() + col[keep].tobytes())
             labels.append(name)
+        self.attrs.update(self.segment_labels.attrs())
         self.attrs.update(labels=labels, label_kinds=self._label_kinds, revision=self._hash.hexdigest(),
                           n_segments=self._written, n_participants=n_part,
                           chunk_segments=self.chunk, shard_segments=self.shard)

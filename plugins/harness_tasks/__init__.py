@@ -1,4 +1,5 @@
-"""Built-in probe tasks: demographic and condition targets read from a store's participant table."""
+"""Built-in probe tasks: demographic and condition targets read from a store's participant table, and
+window-level targets (``level="segment"``) read from a store's per-segment labels."""
 
 from harness import TaskSpec, hookimpl
 
@@ -6,6 +7,25 @@ __version__ = "0.1.0"
 
 AGE_THRESHOLD = 50.0
 BMI_THRESHOLD = 30.0
+
+#: PPG-DaLiA's activities (protocol ids 1-8; 0, the transitions between them, is stored as missing)
+ACTIVITIES = ("sitting", "stairs", "table-soccer", "cycling", "driving", "lunch", "walking", "working")
+
+#: Window-level tasks: each segment's own embedding predicts its label; folds and CIs are by participant.
+#: Activity is one-vs-rest binary tasks rather than one multiclass task, so AUROC, paired comparisons,
+#: calibration and ROC plots apply unchanged (a multiclass result would need a new prediction schema).
+SEGMENT_TASKS = (
+    TaskSpec(name="hr-window", version=1, label="hr-window", kind="regression", metric="mae", level="segment",
+             description="Reference heart rate of each window, bpm (ridge; participant-disjoint folds).",
+             extra_metrics=("r2",)),
+    TaskSpec(name="signal-quality", version=1, label="quality", kind="classification", metric="auroc",
+             level="segment", description="Window judged good enough to read heart rate from, 1 = good "
+             "(logistic; participant-disjoint folds)."),
+    *(TaskSpec(name=f"activity-{a}", version=1, label="activity", kind="classification", metric="auroc",
+               level="segment", category=a,
+               description=f"Window recorded during activity '{a}' vs any other (logistic, one-vs-rest; "
+               "participant-disjoint folds).") for a in ACTIVITIES),
+)
 
 BUILTIN_TASKS = (
     TaskSpec(name="age", version=1, label="age", kind="regression", metric="mae",
@@ -35,5 +55,5 @@ BUILTIN_TASKS = (
 
 @hookimpl
 def harness_register_tasks(registry):
-    for task in BUILTIN_TASKS:
+    for task in (*BUILTIN_TASKS, *SEGMENT_TASKS):
         registry.add(task)
