@@ -50,3 +50,19 @@ def paired_bootstrap_ci(metric: Metric | str, y: np.ndarray, pred_a: np.ndarray,
     values = bootstrap_values(lambda idx: fn(y[idx], pred_a[idx]) - fn(y[idx], pred_b[idx]), len(y),
                               n=n, seed=seed)
     return percentile_ci(values, confidence)
+
+
+def cluster_bootstrap_ci(metric: Metric | str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, *, n: int,
+                         seed: int, confidence: float) -> tuple[float, float]:
+    """Percentile CI over participant resamples when a participant has several rows (window-level
+    tasks): each drawn participant brings all of its rows, so windows of one person never count as
+    independent evidence."""
+    fn = _metric(metric).function
+    _, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+
+    def statistic(idx: np.ndarray) -> float:
+        rows = np.concatenate([members[i] for i in idx])
+        return fn(y[rows], pred[rows])
+
+    return percentile_ci(bootstrap_values(statistic, len(members), n=n, seed=seed), confidence)

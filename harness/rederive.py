@@ -29,14 +29,28 @@ def _where(result: Result) -> str:
     return f"result {result.path}" if result.path is not None else "result"
 
 
+def is_segment_level(result: Result) -> bool:
+    """A window-level result: one prediction per segment, named ``<participant id>#<segment number>``."""
+    return result.task.extra.get("level") == "segment"
+
+
+def segment_participants(ids: np.ndarray) -> np.ndarray:
+    """The participant of each per-segment prediction id (what its bootstrap resamples)."""
+    return np.asarray([str(i).rsplit("#", 1)[0] for i in ids])
+
+
 def rederivation_problems(result: Result) -> list[str]:
     """What in ``result`` its predictions do not give (empty when every stored number is re-derived)."""
     if not result.has_predictions or result.predictions is None:
         return ["holds no out-of-fold predictions, so its scores cannot be re-derived"]
-    _, y, pred = result.predictions.arrays()
+    ids, y, pred = result.predictions.arrays()
     problems = []
-    if result.counts.participants != len(y):
-        problems.append(f"counts {result.counts.participants} participants but holds predictions for {len(y)}")
+    groups = segment_participants(ids) if is_segment_level(result) else None
+    participants = len(y) if groups is None else len(np.unique(groups))
+    if result.counts.participants != participants:
+        problems.append(f"counts {result.counts.participants} participants but holds predictions for {participants}")
+    if groups is not None and result.counts.segments is not None and result.counts.segments != len(y):
+        problems.append(f"counts {result.counts.segments} segments but holds predictions for {len(y)}")
     if result.task.kind == "classification" and result.counts.positives is not None \
             and result.counts.positives != int((y == 1).sum()):
         problems.append(f"counts {result.counts.positives} positives but its predictions hold {int((y == 1).sum())}")
@@ -48,7 +62,7 @@ def rederivation_problems(result: Result) -> list[str]:
         problems.append("does not record its bootstrap settings (config.probe: bootstrap, seed, confidence)")
         return problems
     derived = score_predictions(result.task.metrics, y, pred, bootstrap=protocol.bootstrap, seed=protocol.seed,
-                                confidence=protocol.confidence)
+                                confidence=protocol.confidence, groups=groups)
     for name, values in derived.items():
         stored = result.scores[name]
         for part in ("value", "ci_low", "ci_high"):

@@ -155,6 +155,10 @@ def test_segment_task_runs_end_to_end_with_participant_disjoint_folds(tmp_path, 
     payload = json.loads(result.path.read_text())
     assert payload["task"]["level"] == "segment" and payload["counts"]["unit"] == "segment"
     assert harness.results.load_result(result.path).task.name == "hr-window"
+    # the leaderboard re-derives the scores from the per-segment predictions (participant-cluster bootstrap)
+    from harness.rederive import rederivation_problems
+
+    assert rederivation_problems(harness.results.load_result(result.path)) == []
 
 
 def test_segment_task_refuses_store_without_its_label(tmp_path):
