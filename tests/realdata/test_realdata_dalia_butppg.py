@@ -273,3 +273,30 @@ def test_butppg_fetch_checks_members_against_sha256sums(tmp_path):
         server.close()
     store = open_store(build_dataset("but-ppg", source=archive, output=tmp_path / "z", progress=False))
     assert store.n_segments == 42 and validate_store(store.path) == []
+
+
+def test_dalia_fetch_from_a_loopback_server_then_build_and_info(tmp_path):
+    """UCI publishes no checksum: fetch takes a pinned --sha256; the fetched zip builds; info lists the
+    segment labels."""
+    from tests.conftest import run_cli
+    from tests.realdata.test_realdata_fetch import _Server
+
+    rel = _dalia_release(tmp_path, subjects=2)
+    archive = Path(shutil.make_archive(str(tmp_path / "dalia"), "zip", root_dir=tmp_path, base_dir=rel.name))
+    payload = archive.read_bytes()
+    server = _Server()
+    try:
+        server.files["/dalia.zip"] = payload
+        code, out, err = run_cli("data", "fetch", "ppg-dalia", "--url", f"{server.url}/dalia.zip", "--sha256",
+                                 hashlib.sha256(payload).hexdigest(), "--quiet",
+                                 env={"HARNESS_HOME": str(tmp_path / "home")})
+    finally:
+        server.close()
+    assert code == 0, err
+    built = out.strip().split("-> ")[-1]
+    store = open_store(built)
+    assert store.n_participants == 2 and store.segment_labels == ["hr-window", "activity"]
+    code, out, err = run_cli("data", "info", built)
+    assert code == 0, err
+    assert "segment label: hr-window (numeric, 84 of 84 segments)" in out
+    assert "activity (categorical" in out and "categories sitting, stairs" in out
