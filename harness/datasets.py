@@ -51,6 +51,8 @@ class DatasetSpec(Spec):
     modality: str
     build: Callable[[BuildRequest], None] | str
     labels: tuple[str, ...] = ()
+    #: per-segment labels the store carries (window-level tasks read them; see harness.store.segment_labels)
+    segment_labels: tuple[str, ...] = ()
     synthetic: bool = False
     default_for: tuple[str, ...] = ()
     default_participants: int | None = None
@@ -70,6 +72,7 @@ class DatasetSpec(Spec):
                f"is {self.modality!r}; use a lowercase name like 'ppg'")
         p.factory(self.build, "build")
         p.names(self.labels, "labels")
+        p.names(self.segment_labels, "segment_labels")
         p.names(self.default_for, "default_for")
         p.need(not (isinstance(self.default_for, tuple) and set(self.default_for) - {self.modality, ANY_MODALITY}),
                "default_for", f"may only name the dataset's own modality ({self.modality!r}) or {ANY_MODALITY!r}")

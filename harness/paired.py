@@ -59,7 +59,15 @@ def paired_difference(a: Result | Mapping[str, Any], b: Result | Mapping[str, An
                         "re-run both with the same --seed, --folds and --bootstrap")
     metric, higher = get_metric(a.task.metric), a.task.higher_is_better
     y, pred_a, pred_b = _aligned(a, b)
-    low, high = paired_bootstrap_ci(metric, y, pred_a, pred_b, n=n, seed=seed, confidence=confidence)
+    participants = len(y)
+    if a.counts.extra.get("unit") == "segment":  # window-level task: resample participants, not windows
+        from harness.segment_probe import paired_cluster_ci, prediction_participants
+
+        groups = prediction_participants(a.predictions.participant_id if a.predictions else ())
+        participants = len(set(groups.tolist()))
+        low, high = paired_cluster_ci(metric.name, y, pred_a, pred_b, groups, n=n, seed=seed, confidence=confidence)
+    else:
+        low, high = paired_bootstrap_ci(metric, y, pred_a, pred_b, n=n, seed=seed, confidence=confidence)
     score_a, score_b = metric(y, pred_a), metric(y, pred_b)
     name_a, name_b = a.encoder.name, b.encoder.name
     a_better = low > 0 if higher else high < 0
@@ -69,6 +77,6 @@ def paired_difference(a: Result | Mapping[str, Any], b: Result | Mapping[str, An
         "higher_is_better": higher, "a": name_a, "b": name_b,
         "score_a": score_a, "score_b": score_b, "difference": score_a - score_b,
         "ci_low": low, "ci_high": high, "confidence": confidence, "bootstrap": n, "seed": seed,
-        "participants": len(y),
+        "participants": participants,
         "verdict": name_a if a_better else name_b if b_better else "tie",
     }

@@ -427,6 +427,8 @@ def format_score(result: Result) -> str:
     for extra in result.task.extra_metrics:
         e = result.scores[extra]
         line += f"; {extra.upper()} {e.value:.3f} [{e.ci_low:.3f}, {e.ci_high:.3f}]"
+    if result.counts.extra.get("unit") == "segment":  # a window-level task: say how many windows too
+        return line + f" (n={result.counts.participants} participants, {result.counts.segments} segments)"
     return line + f" (n={result.counts.participants} participants)"
 
 

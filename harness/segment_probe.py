@@ -11,6 +11,7 @@ its segments. Predictions are stored one per segment, named ``<participant id>#<
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -108,18 +109,35 @@ def _fit_fold(task: TaskSpec, x: np.ndarray, y: np.ndarray, groups: np.ndarray, 
     return search, {"fold": fold, "C": float(search.best_params_["logisticregression__C"])}
 
 
+def _cluster_values(statistic: Callable[[np.ndarray], float], groups: np.ndarray, *, n: int,
+                    seed: int) -> np.ndarray:
+    """``statistic(rows)`` over participant resamples: each drawn participant brings all its rows."""
+    _, inverse = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+    return bootstrap_values(lambda idx: statistic(np.concatenate([members[i] for i in idx])), len(members),
+                            n=n, seed=seed)
+
+
 def cluster_bootstrap_ci(metric_name: str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, *, n: int,
                          seed: int, confidence: float) -> tuple[float, float]:
     """Percentile CI over participant resamples, each drawn participant bringing all its segments."""
     fn = get_metric(metric_name).function
-    _, inverse = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+    return percentile_ci(_cluster_values(lambda rows: fn(y[rows], pred[rows]), groups, n=n, seed=seed),
+                         confidence)
 
-    def statistic(idx: np.ndarray) -> float:
-        rows = np.concatenate([members[i] for i in idx])
-        return fn(y[rows], pred[rows])
 
-    return percentile_ci(bootstrap_values(statistic, len(members), n=n, seed=seed), confidence)
+def paired_cluster_ci(metric_name: str, y: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray,
+                      groups: np.ndarray, *, n: int, seed: int, confidence: float) -> tuple[float, float]:
+    """CI of ``metric(a) - metric(b)`` on the same participant-cluster resamples (``harness compare``)."""
+    fn = get_metric(metric_name).function
+    values = _cluster_values(lambda rows: fn(y[rows], pred_a[rows]) - fn(y[rows], pred_b[rows]), groups,
+                             n=n, seed=seed)
+    return percentile_ci(values, confidence)
+
+
+def prediction_participants(ids: Sequence[str]) -> np.ndarray:
+    """The participant of each segment prediction id (``<participant>#<segment>``)."""
+    return np.asarray([str(i).rsplit("#", 1)[0] for i in ids])
 
 
 def run_segment_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, groups: np.ndarray,

@@ -152,6 +152,8 @@ def check_dataset(spec: DatasetSpec, *, source: Path | None = None, participants
         assert store.modality == spec.modality, "store modality differs from the spec"
         missing = set(spec.labels) - set(store.labels)
         assert not missing, f"store lacks declared labels {sorted(missing)}"
+        missing = set(spec.segment_labels) - set(store.segment_labels)
+        assert not missing, f"store lacks declared segment labels {sorted(missing)}"
 
 
 def check_augmentation(target: AugmentationSpec | Callable[..., Any], *, channels: int = 4,

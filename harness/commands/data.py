@@ -131,6 +131,8 @@ def handle_validate(args: argparse.Namespace) -> int:
 
 
 def handle_info(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from harness.store import open_store
 
     store = open_store(_resolve_path(args.store))
@@ -141,6 +143,13 @@ def handle_info(args: argparse.Namespace) -> int:
                "mean": None if table[name].isna().all() else round(float(table[name].mean()), 4)}
         for name in store.labels}
     info["attrs"] = {k: v for k, v in store.attrs.items() if k not in ("labels", "label_kinds")}
+    if store.segment_labels:  # window-level labels: kind, windows labelled, categories
+        info["segment_labels"] = {
+            name: {"kind": store.segment_label_kind(name),
+                   "present": int(np.isfinite(store.segment_label(name)).sum()),
+                   **({"categories": store.segment_label_categories(name)}
+                      if store.segment_label_kind(name) == "categorical" else {})}
+            for name in store.segment_labels}
     build = info.get("build") or {}
     imported = isinstance(build, dict) and "importer" in build
     info["source"] = shown_source(info["source"], is_path=imported)
@@ -155,6 +164,9 @@ def handle_info(args: argparse.Namespace) -> int:
     print(f"{'build':>12}: {json.dumps(info['build'])}")
     for name, meta in info["labels"].items():
         print(f"{'label':>12}: {name} ({meta['kind']}, {meta['present']} present, mean {meta['mean']})")
+    for name, meta in info.get("segment_labels", {}).items():
+        cats = f", categories {', '.join(meta['categories'])}" if "categories" in meta else ""
+        print(f"{'segment label':>12}: {name} ({meta['kind']}, {meta['present']} of {info['segments']} segments{cats})")
     return 0
 
 

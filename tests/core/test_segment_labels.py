@@ -189,3 +189,20 @@ def test_cluster_bootstrap_resamples_participants():
     seg_low, seg_high = cluster_bootstrap_ci("mae", y, pred, np.arange(240).astype(str), n=300, seed=0,
                                              confidence=0.95)
     assert high - low > 1.5 * (seg_high - seg_low)
+
+
+def test_segment_results_feed_compare_and_the_leaderboard(tmp_path):
+    """Per-segment prediction ids go through the paired comparison (participant-cluster draws), the
+    leaderboard tables, plots and the site like participant results do."""
+    from harness.leaderboard import generate
+    from harness.paired import paired_difference
+
+    path = _hr_store(tmp_path / "store")
+    handcrafted, prior = harness.evaluate(encoders=["handcrafted", "prior"], tasks=["hr-window"],
+                                          dataset=str(path), output=tmp_path / "results", folds=3, bootstrap=50,
+                                          progress=False)
+    diff = paired_difference(handcrafted, prior, n=200)
+    assert diff["participants"] == 8 and diff["verdict"] == "handcrafted" and diff["ci_high"] < 0
+    files = generate(tmp_path / "results", with_plots=True, pairs=[("handcrafted", "prior")])
+    assert "hr-window" in files["README.md"] and any(name.endswith("hr-window.svg") for name in files)
+    assert any(name.endswith(".html") for name in files)

@@ -1,4 +1,4 @@
-"""Built-in real-recording datasets: PPG-BP, PTB-XL and PhysioNet/CinC 2017.
+"""Built-in real-recording datasets: PPG-BP, PTB-XL, PhysioNet/CinC 2017, PPG-DaLiA and BUT PPG.
 
 Each builder reads the official release (archive or extracted folder) and streams it into one store.
 Dataset cards with URLs, checksums, label schemas and known quirks ship with this package in

@@ -58,4 +58,42 @@ CINC2017 = DatasetSpec(
                 "labels (REFERENCE-v3); one participant per record.",
 )
 
-SPECS = (PPG_BP, PTB_XL, CINC2017)
+DALIA_NAME = "ppg-dalia"
+DALIA_URL = "https://archive.ics.uci.edu/dataset/495/ppg+dalia"
+DALIA_LICENSE = "CC-BY-4.0"
+DALIA_CITATION = ("Reiss A, Indlekofer I, Schmidt P, Van Laerhoven K. Deep PPG: Large-Scale Heart Rate Estimation "
+                  "with Convolutional Neural Networks. Sensors 19(14), 3079 (2019). doi:10.3390/s19143079")
+DALIA_LABELS = ("age", "sex", "height", "weight", "bmi", "skin", "sport")
+#: activity ids 1-8 of the protocol, in id order (code = id - 1); the activity-* tasks name these
+DALIA_ACTIVITIES = ("sitting", "stairs", "table-soccer", "cycling", "driving", "lunch", "walking", "working")
+PPG_DALIA = DatasetSpec(
+    name=DALIA_NAME, modality="ppg", build="harness_datasets.realdata.dalia:build", labels=DALIA_LABELS,
+    segment_labels=("hr-window", "activity"),
+    default_source="PPG-DaLiA", card=card_path("ppg-dalia"), license=DALIA_LICENSE, citation=DALIA_CITATION,
+    description="PPG-DaLiA: 15 subjects, ~2.5 h of wrist E4 BVP (64 Hz) in daily-life activities; 8 s windows "
+                "(2 s hop) with ECG reference heart rate and activity per window; age/sex/height/weight.",
+)
+PPG_DALIA_ECG = DatasetSpec(
+    name=f"{DALIA_NAME}-ecg", modality="ecg", build="harness_datasets.realdata.dalia:build_ecg",
+    labels=DALIA_LABELS, segment_labels=("hr-window", "activity"), default_source="PPG-DaLiA",
+    card=card_path("ppg-dalia"), license=DALIA_LICENSE,
+    citation=DALIA_CITATION,
+    description="PPG-DaLiA chest ECG (RespiBAN, 700 Hz) in the same 8 s / 2 s windows as ppg-dalia, same labels.",
+)
+
+BUTPPG_NAME = "but-ppg"
+BUTPPG_URL = "https://physionet.org/content/butppg/2.0.0/"
+BUTPPG_LICENSE = "CC-BY-4.0"
+BUTPPG_CITATION = ("Nemcova A, Smisek R, Vargova E, et al. Brno University of Technology Smartphone PPG Database "
+                   "(BUT PPG) (version 2.0.0). PhysioNet (2024). doi:10.13026/tn53-8153; Nemcova A et al., "
+                   "BioMed Research International 2021:3453007. doi:10.1155/2021/3453007")
+BUTPPG_LABELS = ("age", "sex", "height", "weight", "bmi")
+BUT_PPG = DatasetSpec(
+    name=BUTPPG_NAME, modality="ppg", build="harness_datasets.realdata.butppg:build", labels=BUTPPG_LABELS,
+    segment_labels=("quality", "hr-window", "site"),
+    default_source="BUT-PPG", card=card_path("but-ppg"), license=BUTPPG_LICENSE, citation=BUTPPG_CITATION,
+    description="BUT PPG: 3,888 10 s smartphone-camera PPG records (30 Hz) of 50 subjects, each with expert "
+                "quality (good/poor) and ECG reference heart rate; age/sex/height/weight.",
+)
+
+SPECS = (PPG_BP, PTB_XL, CINC2017, PPG_DALIA, PPG_DALIA_ECG, BUT_PPG)
