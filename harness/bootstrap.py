@@ -52,17 +52,20 @@ def paired_bootstrap_ci(metric: Metric | str, y: np.ndarray, pred_a: np.ndarray,
     return percentile_ci(values, confidence)
 
 
-def cluster_bootstrap_ci(metric: Metric | str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, *, n: int,
-                         seed: int, confidence: float) -> tuple[float, float]:
-    """Percentile CI over participant resamples when a participant has several rows (window-level
+def cluster_bootstrap_values(statistic: Callable[[np.ndarray], float], groups: np.ndarray, *, n: int,
+                             seed: int) -> np.ndarray:
+    """``statistic(rows)`` over participant resamples when a participant has several rows (window-level
     tasks): each drawn participant brings all of its rows, so windows of one person never count as
     independent evidence."""
-    fn = _metric(metric).function
     _, inverse = np.unique(groups, return_inverse=True)
     members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
+    return bootstrap_values(lambda idx: statistic(np.concatenate([members[i] for i in idx])), len(members),
+                            n=n, seed=seed)
 
-    def statistic(idx: np.ndarray) -> float:
-        rows = np.concatenate([members[i] for i in idx])
-        return fn(y[rows], pred[rows])
 
-    return percentile_ci(bootstrap_values(statistic, len(members), n=n, seed=seed), confidence)
+def cluster_bootstrap_ci(metric: Metric | str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, *, n: int,
+                         seed: int, confidence: float) -> tuple[float, float]:
+    """Percentile CI of ``metric`` over participant-cluster resamples (see :func:`cluster_bootstrap_values`)."""
+    fn = _metric(metric).function
+    return percentile_ci(cluster_bootstrap_values(lambda rows: fn(y[rows], pred[rows]), groups, n=n, seed=seed),
+                         confidence)

@@ -18,6 +18,7 @@ import numpy as np
 from harness.errors import DataError
 from harness.results import Result
 from harness.scoring import score_predictions
+from harness.segment_probe import prediction_participants
 
 #: scores are recomputed from the same floats by the same code; only libm rounding may differ
 TOLERANCE = 1e-9
@@ -34,18 +35,13 @@ def is_segment_level(result: Result) -> bool:
     return result.task.extra.get("level") == "segment"
 
 
-def segment_participants(ids: np.ndarray) -> np.ndarray:
-    """The participant of each per-segment prediction id (what its bootstrap resamples)."""
-    return np.asarray([str(i).rsplit("#", 1)[0] for i in ids])
-
-
 def rederivation_problems(result: Result) -> list[str]:
     """What in ``result`` its predictions do not give (empty when every stored number is re-derived)."""
     if not result.has_predictions or result.predictions is None:
         return ["holds no out-of-fold predictions, so its scores cannot be re-derived"]
     ids, y, pred = result.predictions.arrays()
     problems = []
-    groups = segment_participants(ids) if is_segment_level(result) else None
+    groups = prediction_participants(ids.tolist()) if is_segment_level(result) else None
     participants = len(y) if groups is None else len(np.unique(groups))
     if result.counts.participants != participants:
         problems.append(f"counts {result.counts.participants} participants but holds predictions for {participants}")

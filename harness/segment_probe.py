@@ -11,19 +11,21 @@ its segments. Predictions are stored one per segment, named ``<participant id>#<
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from harness.bootstrap import bootstrap_values, percentile_ci
+from harness.bootstrap import cluster_bootstrap_ci as cluster_bootstrap_ci  # re-exported: its first home
+from harness.bootstrap import cluster_bootstrap_values, percentile_ci
 from harness.errors import DataError
 from harness.metrics import get_metric
 from harness.probe import LOGISTIC_CS, RIDGE_ALPHAS, ProbeConfig, ProbeOutcome, uninformative
 from harness.probe_diagnostics import captured_warnings, probe_diagnostics
 from harness.results import Counts, Result
+from harness.scoring import score_predictions
 from harness.store import SignalStore
 from harness.tasks import TaskSpec
 
@@ -109,28 +111,11 @@ def _fit_fold(task: TaskSpec, x: np.ndarray, y: np.ndarray, groups: np.ndarray, 
     return search, {"fold": fold, "C": float(search.best_params_["logisticregression__C"])}
 
 
-def _cluster_values(statistic: Callable[[np.ndarray], float], groups: np.ndarray, *, n: int,
-                    seed: int) -> np.ndarray:
-    """``statistic(rows)`` over participant resamples: each drawn participant brings all its rows."""
-    _, inverse = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(inverse == g) for g in range(int(inverse.max()) + 1)]
-    return bootstrap_values(lambda idx: statistic(np.concatenate([members[i] for i in idx])), len(members),
-                            n=n, seed=seed)
-
-
-def cluster_bootstrap_ci(metric_name: str, y: np.ndarray, pred: np.ndarray, groups: np.ndarray, *, n: int,
-                         seed: int, confidence: float) -> tuple[float, float]:
-    """Percentile CI over participant resamples, each drawn participant bringing all its segments."""
-    fn = get_metric(metric_name).function
-    return percentile_ci(_cluster_values(lambda rows: fn(y[rows], pred[rows]), groups, n=n, seed=seed),
-                         confidence)
-
-
 def paired_cluster_ci(metric_name: str, y: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray,
                       groups: np.ndarray, *, n: int, seed: int, confidence: float) -> tuple[float, float]:
     """CI of ``metric(a) - metric(b)`` on the same participant-cluster resamples (``harness compare``)."""
     fn = get_metric(metric_name).function
-    values = _cluster_values(lambda rows: fn(y[rows], pred_a[rows]) - fn(y[rows], pred_b[rows]), groups,
+    values = cluster_bootstrap_values(lambda rows: fn(y[rows], pred_a[rows]) - fn(y[rows], pred_b[rows]), groups,
                              n=n, seed=seed)
     return percentile_ci(values, confidence)
 
@@ -163,11 +148,8 @@ def run_segment_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, group
             pred[test] = model.predict(features[test]) if task.kind == "regression" \
                 else model.predict_proba(features[test])[:, 1]
             fold_params.append({**params, "test_participants": len(set(groups[test]))})
-    scores: dict[str, dict[str, float]] = {}
-    for i, name in enumerate((task.metric, *task.extra_metrics)):
-        low, high = cluster_bootstrap_ci(name, y, pred, groups, n=config.bootstrap, seed=config.seed + 1000 + i,
-                                         confidence=config.confidence)
-        scores[name] = {"value": get_metric(name).reference(y, pred), "ci_low": low, "ci_high": high}
+    scores = score_predictions((task.metric, *task.extra_metrics), y, pred, bootstrap=config.bootstrap,
+                               seed=config.seed, confidence=config.confidence, groups=groups)
     return ProbeOutcome(scores, fold_params, y, pred,
                         probe_diagnostics(caught, fold_params, pred, {"alpha": RIDGE_ALPHAS, "C": LOGISTIC_CS}))
 
