@@ -27,6 +27,8 @@ class TaskSpec(Spec):
     threshold: float | None = None
     modalities: tuple[str, ...] = ()
     extra_metrics: tuple[str, ...] = ()
+    #: analyses beyond the scores (``"age-gap"``: :mod:`harness.age_gap`, for an age regression task)
+    analyses: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         from harness.metrics import METRICS
@@ -47,6 +49,9 @@ class TaskSpec(Spec):
         p.need(self.threshold is None or isinstance(self.threshold, int | float), "threshold",
                "must be a number or None")
         p.names(self.modalities, "modalities", modality=True)
+        p.names(self.analyses, "analyses")
+        p.need(not isinstance(self.analyses, tuple) or all(a in ("age-gap",) for a in self.analyses), "analyses",
+               f"names an unknown analysis in {self.analyses!r} (known: age-gap)")
         return super().problems() + p.items
 
     @property
@@ -71,4 +76,7 @@ class TaskSpec(Spec):
 
     def to_dict(self) -> dict[str, Any]:
         """The fields plus ``higher_is_better`` (result files keep recording it for their readers)."""
-        return {**asdict(self), "higher_is_better": self.higher_is_better}
+        out = {**asdict(self), "higher_is_better": self.higher_is_better}
+        if not self.analyses:  # recorded only where a task has some (older result files lack the key)
+            del out["analyses"]
+        return out
