@@ -98,3 +98,26 @@ def test_association_is_ols_with_covariates_by_hand():
 def test_condition_labels_are_binary_columns_other_than_sex_and_the_task_label():
     table = pd.DataFrame({"sex": [0, 1], "age": [30, 40], "af": [0, 1], "flag": [1, np.nan], "score": [0.5, 1]})
     assert condition_labels(table, ("af",)) == ["flag"]
+
+
+def test_harness_run_writes_subgroups_and_the_age_gap_into_the_age_result(tmp_path):
+    from harness.results import load_result
+    from harness.subgroups import result_subgroups
+    from tests.conftest import run_cli, write_store
+
+    rng = np.random.default_rng(5)
+    store = write_store(tmp_path / "cohort.zarr", participants=40, segments=2,
+                        labels={"flag": (rng.random(40) < 0.5).astype(float)})
+    code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "age,sex", "--dataset", str(store),
+                           "--output", str(tmp_path / "out"), "--bootstrap", "50", "--no-cache")
+    assert code == 0, err
+    age_result = load_result(next((tmp_path / "out").rglob("age.json")))
+    entry = age_result.extra["age_gap"]
+    assert entry["fold"] and len(entry["gap_corrected"]) == age_result.counts.participants
+    assert set(entry["associations"]) == {"flag"}
+    assert age_result.task.extra["analyses"] == ["age-gap"]
+    sex_result = load_result(next((tmp_path / "out").rglob("sex.json")))
+    assert "age_gap" not in sex_result.extra
+    assert sex_result.extra["subgroups"]["groupings"]["sex"]["defined_by_task_label"] is True
+    for result in (age_result, sex_result):
+        assert result_subgroups(result) == result.extra["subgroups"]  # re-derived from the file alone
