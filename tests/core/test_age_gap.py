@@ -121,3 +121,32 @@ def test_harness_run_writes_subgroups_and_the_age_gap_into_the_age_result(tmp_pa
     assert sex_result.extra["subgroups"]["groupings"]["sex"]["defined_by_task_label"] is True
     for result in (age_result, sex_result):
         assert result_subgroups(result) == result.extra["subgroups"]  # re-derived from the file alone
+
+
+def test_rederivation_refuses_edited_subgroup_or_age_gap_numbers(tmp_path):
+    from harness.rederive import rederivation_problems
+    from harness.results import load_result
+    from tests.conftest import run_cli, write_store
+
+    rng = np.random.default_rng(6)
+    store = write_store(tmp_path / "cohort.zarr", participants=40, segments=2,
+                        labels={"flag": (rng.random(40) < 0.5).astype(float)})
+    code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "age", "--dataset", str(store),
+                           "--output", str(tmp_path / "out"), "--bootstrap", "50", "--no-cache")
+    assert code == 0, err
+    path = next((tmp_path / "out").rglob("age.json"))
+    assert rederivation_problems(load_result(path)) == []
+    payload = json.loads(path.read_text())
+    group = payload["subgroups"]["groupings"]["sex"]["groups"]["female"]
+    group["value"] += 0.5
+    path.write_text(json.dumps(payload))
+    problems = rederivation_problems(load_result(path))
+    assert problems and problems[0].startswith("stores subgroups.groupings.sex.groups.female.value, which")
+    group["value"] -= 0.5
+    payload["age_gap"]["gap_corrected"][0] += 3.0
+    path.write_text(json.dumps(payload))
+    problems = rederivation_problems(load_result(path))
+    assert len(problems) == 1 and problems[0].startswith("stores age_gap.associations.flag.")
+    del payload["subgroups"]["groupings"]["sex"]["membership"]
+    path.write_text(json.dumps(payload))
+    assert rederivation_problems(load_result(path))[0].startswith("holds a malformed 'subgroups' entry")
