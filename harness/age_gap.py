@@ -168,7 +168,7 @@ def compute(features: np.ndarray, age: np.ndarray, oof_pred: np.ndarray, partici
                   "OLS corrected gap ~ condition + age + sex",
         "folds": folds, "seed": seed, "confidence": confidence, "correction": fits,
         "raw_gap_age_slope": fit_line(age, raw)[1], "corrected_gap_age_slope": fit_line(age, gap)[1],
-        "gap_raw": [float(v) for v in raw], "gap_corrected": [float(v) for v in gap],
+        "gap_corrected": [float(v) for v in gap],  # the raw gap is y_pred - y_true of the predictions
         "fold": [int(f) for f in fold_of], "sex": None if sex is None else _listed(sex), "conditions": conditions,
     }
     stored["associations"] = associations(stored, np.asarray(age, float), confidence)

@@ -76,9 +76,10 @@ def analysis_problems(result: Any, tolerance: float = 1e-9) -> list[str]:
             _, y_true, y_pred = result.predictions.arrays()
             if len(stored["gap_corrected"]) != n:
                 return [*problems, f"stores {len(stored['gap_corrected'])} age gaps for {n} predictions"]
-            raw = [float(v) for v in y_pred - y_true]
-            derived_gap = {"gap_raw": raw, "associations": age_gap.associations(
-                stored, y_true, float(stored.get("confidence", 0.95)))}
+            derived_gap = {"raw_gap_age_slope": age_gap.fit_line(y_true, y_pred - y_true)[1],
+                           "corrected_gap_age_slope": age_gap.fit_line(
+                               y_true, np.asarray(stored["gap_corrected"], dtype=float))[1],
+                           "associations": age_gap.associations(stored, y_true, float(stored.get("confidence", 0.95)))}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return [*problems, f"holds a malformed 'age_gap' entry ({type(exc).__name__}: {exc})"]
         diff = _differences({k: stored.get(k) for k in derived_gap}, derived_gap, "age_gap", tolerance)
