@@ -69,7 +69,7 @@ SCRIPT = """
   function apply(){
     var modality=document.getElementById('filter-modality'),dataset=document.getElementById('filter-dataset');
     var kinds={};document.querySelectorAll('input[data-filter=kind]').forEach(function(b){kinds[b.value]=b.checked;});
-    document.querySelectorAll('[data-board]').forEach(function(s){
+    document.querySelectorAll('[data-board],[data-fairness],[data-age-gap]').forEach(function(s){
       var show=(!modality||modality.value===''||s.getAttribute('data-modality')===modality.value)&&
                (!dataset||dataset.value===''||s.getAttribute('data-dataset')===dataset.value);
       s.hidden=!show;});

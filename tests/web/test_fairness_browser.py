@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from harness.results import Result
 from harness.site import render_site
 from tests.core.test_site_fairness import _results
+from tests.result_payloads import result_payload
 
 
 def test_subgroup_bars_and_age_gap_forest_render_in_a_browser(browser: Any, tmp_path: Path):
-    for name, text in render_site(_results()).items():
+    ecg = Result.from_json(json.dumps(result_payload("enc-ecg", "age", [30.0 + i for i in range(20)],
+                                                     [31.0 + i for i in range(20)], dataset="other", modality="ecg")))
+    for name, text in render_site([*_results(), ecg]).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -30,6 +35,11 @@ def test_subgroup_bars_and_age_gap_forest_render_in_a_browser(browser: Any, tmp_
     tab.goto((tmp_path / "site" / "index.html").as_uri())
     assert tab.locator("#fairness").is_visible() and tab.locator("section[data-age-gap] svg").is_visible()
     tab.screenshot(path=str(tmp_path / "fairness-index.png"), full_page=True)
+    tab.select_option("#filter-modality", "ecg")  # the views follow the modality filter
+    assert not tab.locator("section[data-fairness]").first.is_visible()
+    assert not tab.locator("section[data-age-gap]").is_visible()
+    tab.select_option("#filter-modality", "ppg")
+    assert tab.locator("section[data-fairness]").first.is_visible()
     context.close()
     assert problems == []
     assert all(url.startswith("file://") for url in requests)
