@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from harness.analyses import analysis_problems
 from harness.errors import DataError
 from harness.results import Result
 from harness.scoring import score_predictions
@@ -66,7 +67,7 @@ def rederivation_problems(result: Result) -> list[str]:
             if not np.isclose(got, want, rtol=0, atol=TOLERANCE):
                 shown = name if part == "value" else f"{name} {part}"
                 problems.append(f"stores {shown} {got:.6g}, but its out-of-fold predictions give {want:.6g}")
-    return problems
+    return problems + analysis_problems(result, TOLERANCE)
 
 
 def check_rederived(results: Iterable[Result]) -> None:

@@ -11,7 +11,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from harness import options
 from harness.adapter import adapt, adaptation_policy, mean_by_row
+from harness.analyses import result_extras
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
@@ -367,8 +368,11 @@ class Runner:
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
                          "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
                 training_overlap=overlap, training_overlap_detail=overlap_detail, diagnostics=diagnostics)
-            if task.level == "segment":
+            if task.level == "segment":  # subgroups and age gap are participant-level analyses
                 result = seg.with_counts(result, task)
+            else:
+                result = replace(result, extra={**result.extra, **result_extras(
+                    task, store.participants, ids[keep], features[keep], outcome, probe_cfg)})
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harness import site_fairness
 from harness.calibration import Calibration, calibration
 from harness.ranking import RankSummary, describe
 from harness.results import Result
@@ -68,7 +69,7 @@ SCRIPT = """
   function apply(){
     var modality=document.getElementById('filter-modality'),dataset=document.getElementById('filter-dataset');
     var kinds={};document.querySelectorAll('input[data-filter=kind]').forEach(function(b){kinds[b.value]=b.checked;});
-    document.querySelectorAll('[data-board]').forEach(function(s){
+    document.querySelectorAll('[data-board],[data-fairness],[data-age-gap]').forEach(function(s){
       var show=(!modality||modality.value===''||s.getAttribute('data-modality')===modality.value)&&
                (!dataset||dataset.value===''||s.getAttribute('data-dataset')===dataset.value);
       s.hidden=!show;});
@@ -420,7 +421,9 @@ def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
     modality_of = {t.dataset: t.modality for t in grids}
     body = ("<h1>biosignal-harness leaderboard</h1>\n" + _protocol(results) + "\n" + filters + "\n"
             + (sections or "<p>No results yet.</p>") + "\n" + _rankings_section(rankings) + "\n"
-            + _paired_section(paired, modality_of))
+            + _paired_section(paired, modality_of)
+            + "\n" + site_fairness.fairness_index_section(results)
+            + "\n" + site_fairness.age_gap_index_section(results))
     return _page("biosignal-harness leaderboard", body, root="")
 
 
@@ -508,7 +511,7 @@ def encoder_html(name: str, card: Mapping[str, Any], results: Sequence[Result]) 
             "classification tasks; predicted against true values for regression tasks (dashed: chance / "
             "identity / perfect calibration).</p>\n<div class=\"figures\">"
             + "".join(figures) + "</div>") if figures else ""
-    body = f"<h1>{escape(name)}</h1>\n{facts}\n{speed}\n{scores}\n{figs}"
+    body = f"<h1>{escape(name)}</h1>\n{facts}\n{speed}\n{scores}\n{figs}\n{site_fairness.encoder_section(mine)}"
     return _page(f"{name} · biosignal-harness", body, root="../")
 
 

@@ -33,6 +33,8 @@ class TaskSpec(Spec):
     extra_metrics: tuple[str, ...] = ()
     level: Literal["participant", "segment"] = "participant"
     category: str | None = None
+    #: analyses beyond the scores (``"age-gap"``: :mod:`harness.age_gap`, for an age regression task)
+    analyses: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         from harness.metrics import METRICS
@@ -58,6 +60,9 @@ class TaskSpec(Spec):
         p.need(self.category is None or (isinstance(self.category, str) and bool(self.category)
                                          and self.kind == "classification" and self.threshold is None),
                "category", "must be a category name, on a classification task without a threshold")
+        p.names(self.analyses, "analyses")
+        p.need(not isinstance(self.analyses, tuple) or all(a in ("age-gap",) for a in self.analyses), "analyses",
+               f"names an unknown analysis in {self.analyses!r} (known: age-gap)")
         return super().problems() + p.items
 
     @property
@@ -87,4 +92,6 @@ class TaskSpec(Spec):
             del out["level"]
         if self.category is None:
             del out["category"]
+        if not self.analyses:  # recorded only where a task has some (older result files lack the key)
+            del out["analyses"]
         return out

@@ -29,7 +29,8 @@ SEGMENT_TASKS = (
 
 BUILTIN_TASKS = (
     TaskSpec(name="age", version=1, label="age", kind="regression", metric="mae",
-             description="Age in years (ridge).", extra_metrics=("r2",)),
+             description="Age in years (ridge).", extra_metrics=("r2",),
+             analyses=("age-gap",)),
     TaskSpec(name="bmi", version=1, label="bmi", kind="regression", metric="mae",
              description="Body-mass index in kg/m^2 (ridge).", extra_metrics=("r2",)),
     TaskSpec(name="sex", version=1, label="sex", kind="classification", metric="auroc",
