@@ -86,4 +86,8 @@ def analysis_problems(result: Any, tolerance: float = 1e-9) -> list[str]:
         if diff:
             problems.append(f"stores {diff[0]}, which its predictions and stored gaps do not give"
                             + (f" (and {len(diff) - 1} more)" if len(diff) > 1 else ""))
+    if "label_efficiency" in result.extra:
+        from harness.label_efficiency import curve_problems
+
+        problems += curve_problems(result.extra["label_efficiency"], result.main_score.value)
     return problems

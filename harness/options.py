@@ -100,6 +100,23 @@ class IntegerList(_Checked):
             raise argparse.ArgumentTypeError(f"{text!r}: {exc} in each comma-separated item") from None
 
 
+class NumberList(_Checked):
+    """Comma-separated numbers, each checked by one :class:`Number` (``0.1,0.25,0.5,1``)."""
+
+    def __init__(self, item: Number) -> None:
+        self.item = item
+        self.__name__ = "list of float"
+
+    def __call__(self, text: str) -> list[float]:
+        try:
+            values = [self.item(part) for part in text.split(",") if part.strip()]
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r}: {exc} in each comma-separated item") from None
+        if not values:
+            raise argparse.ArgumentTypeError(f"{text!r} lists no number: use {self.item.accepted}")
+        return values
+
+
 def _plain(value: float) -> str:
     """``1000000.0`` -> ``1000000``, ``0.5`` -> ``0.5`` (ranges read as typed, not as ``1e+06``)."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
@@ -140,3 +157,6 @@ SECONDS = Number(0, low_open=True, unit="seconds")
 TOLERANCE = Number(0)
 JOBS = Integer(1, 1024)
 WINDOWS = Integer(1)
+LABEL_FRACTION = Number(0, 1, low_open=True)
+LABEL_FRACTIONS = NumberList(LABEL_FRACTION)
+LABEL_REPEATS = Integer(1, 100)

@@ -95,6 +95,28 @@ def uninformative(features: np.ndarray) -> bool:
     return len(features) == 0 or bool((features == features[:1]).all())
 
 
+def outer_splitter(task: TaskSpec, config: ProbeConfig) -> KFold | StratifiedKFold:
+    """The participant folds of a task (stratified for classification), seeded by the probe seed."""
+    if task.kind == "classification":
+        return StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
+    return KFold(config.folds, shuffle=True, random_state=config.seed)
+
+
+def fit_predict(task: TaskSpec, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, config: ProbeConfig,
+                fold: int) -> tuple[np.ndarray, dict[str, float]]:
+    """One outer fold: scaler and regularisation fitted on the training rows alone, then the test rows
+    predicted (probabilities for classification); returns the predictions and the chosen parameter."""
+    if task.kind == "regression":
+        model = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+        model.fit(x_train, y_train)
+        return model.predict(x_test), {"alpha": float(model[-1].alpha_)}
+    inner = StratifiedKFold(config.inner_folds, shuffle=True, random_state=config.seed + fold)
+    model = make_pipeline(StandardScaler(), LogisticRegressionCV(
+        Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
+    model.fit(x_train, y_train.astype(int))
+    return model.predict_proba(x_test)[:, 1], {"C": float(np.ravel(model[-1].C_)[0])}
+
+
 def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig) -> ProbeOutcome:
     """Participant-disjoint cross-validated linear probe with bootstrap CIs.
 
@@ -106,10 +128,7 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
     features = np.asarray(features, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     check_targets(task, y, config.folds)
-    if task.kind == "classification":
-        splitter = StratifiedKFold(config.folds, shuffle=True, random_state=config.seed)
-    else:
-        splitter = KFold(config.folds, shuffle=True, random_state=config.seed)
+    splitter = outer_splitter(task, config)
     pred = np.empty_like(y)
     fold_params: list[dict[str, Any]] = []
     no_information = uninformative(features)
@@ -118,18 +137,9 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
             if no_information:
                 pred[test] = float(np.mean(y[train])) if task.kind == "regression" else 0.5
                 fold_params.append({"fold": fold, "model": "none (features carry no information)"})
-            elif task.kind == "regression":
-                model = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
-                model.fit(features[train], y[train])
-                pred[test] = model.predict(features[test])
-                fold_params.append({"fold": fold, "alpha": float(model[-1].alpha_)})
             else:
-                inner = StratifiedKFold(config.inner_folds, shuffle=True, random_state=config.seed + fold)
-                model = make_pipeline(StandardScaler(), LogisticRegressionCV(
-                    Cs=LOGISTIC_CS, cv=inner, scoring="roc_auc", max_iter=2000))
-                model.fit(features[train], y[train].astype(int))
-                pred[test] = model.predict_proba(features[test])[:, 1]
-                fold_params.append({"fold": fold, "C": float(np.ravel(model[-1].C_)[0])})
+                pred[test], params = fit_predict(task, features[train], y[train], features[test], config, fold)
+                fold_params.append({"fold": fold, **params})
     scores = score_predictions((task.metric, *task.extra_metrics), y, pred, bootstrap=config.bootstrap,
                                seed=config.seed, confidence=config.confidence)
     return ProbeOutcome(scores, fold_params, y, pred, probe_diagnostics(caught, fold_params, pred,

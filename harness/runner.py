@@ -27,6 +27,7 @@ from harness.embed_cache import EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
+from harness.label_efficiency import label_efficiency
 from harness.overlap import training_overlap
 from harness.plugins import PluginHost, get_host
 from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means, run_probe
@@ -58,6 +59,9 @@ class RunConfig:
     skip_unsuitable: bool = False
     dtype: str = "float32"
     data_root: str | None = None  # object-storage store root for dataset names (``--data-url``)
+    #: shares of each training fold's participants for the label-efficiency curve (empty: none)
+    label_fractions: tuple[float, ...] = ()
+    label_repeats: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -66,6 +70,10 @@ class RunConfig:
                                   ("bootstrap", options.BOOTSTRAP, self.bootstrap),
                                   ("batch_size", options.BATCH_SIZE, self.batch_size)):
             kind.check(value, name)
+        if self.label_fractions:
+            from harness.label_efficiency import check_fractions
+
+            self.label_fractions = check_fractions(self.label_fractions, self.label_repeats)
 
 
 def _modality_of(spec: EncoderSpec, task: TaskSpec | None) -> str | None:
@@ -373,6 +381,11 @@ class Runner:
             else:
                 result = replace(result, extra={**result.extra, **result_extras(
                     task, store.participants, ids[keep], features[keep], outcome, probe_cfg)})
+                if self.config.label_fractions:
+                    curve = label_efficiency(task, features[keep], labels[keep], probe_cfg,
+                                             self.config.label_fractions, self.config.label_repeats,
+                                             outcome.scores[task.metric]["value"])
+                    result = replace(result, extra={**result.extra, "label_efficiency": curve})
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)

@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bootstrap", type=options.BOOTSTRAP, default=1000, help="bootstrap resamples (10 or more)")
     p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"),
                    help="inference precision for torch encoders (autocast); recorded in results")
+    p.add_argument("--label-fractions", type=options.LABEL_FRACTIONS, default=None, metavar="F[,F...]",
+                   help="also fit probes on these shares of each training fold's participants, e.g. "
+                        "0.01,0.05,0.1,0.25,0.5,1, and record the label-efficiency curve")
+    p.add_argument("--label-repeats", type=options.LABEL_REPEATS, default=3,
+                   help="seeded subsamples per label fraction (default 3)")
     p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
     p.add_argument("--skip-unsuitable", action="store_true",
                    help="skip encoder/task pairs the dataset cannot score instead of failing")
@@ -45,7 +50,8 @@ def handle(args: argparse.Namespace) -> int:
                        checkpoint=args.checkpoint, batch_size=args.batch_size, folds=args.folds,
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
                        skip_unsuitable=args.skip_unsuitable, dtype=args.dtype,
-                       data_root=args.data_url)
+                       data_root=args.data_url, label_fractions=tuple(args.label_fractions or ()),
+                       label_repeats=args.label_repeats)
     runner = Runner(config)
     results = runner.run()
     if not args.quiet:
