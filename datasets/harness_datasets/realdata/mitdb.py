@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -91,7 +91,7 @@ def build(request: BuildRequest) -> None:
                 for rec in kept:
                     pid = SAME_SUBJECT.get(rec, rec)
                     try:
-                        signal = wfdb.rdrecord(str(base[rec]), channels=[int(lead[rec])]).p_signal[:, 0]
+                        signal = wfdb.rdrecord(str(base[rec]), channels=[int(lead[rec] or 0)]).p_signal[:, 0]
                         ann = wfdb.rdann(str(base[rec]), "atr")
                     except Exception as exc:
                         raise DataError(f"cannot read MIT-BIH record {rec} ({type(exc).__name__}: {exc})",
