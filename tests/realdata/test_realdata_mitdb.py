@@ -92,3 +92,38 @@ def test_mitdb_zip_gives_the_same_revision_and_runs(tmp_path):
                              "--folds", "3", "--bootstrap", "50", "--output", str(tmp_path / "cli"), "--quiet")
     assert code == 0, err
     assert "handcrafted · af" in out
+
+
+def test_mitdb_card_and_fetch_from_a_loopback_server_then_build(tmp_path):
+    """The card's PhysioNet layout (zip + SHA256SUMS.txt of the extracted files) served locally."""
+    import hashlib
+
+    from harness.cards import load_card, parse_card
+    from harness.fetch import fetch
+    from tests.realdata.test_realdata_fetch import _Server
+
+    card = load_card("mitdb")
+    assert card.downloads[0].url.startswith("https://physionet.org/") and card.license == "ODC-By-1.0"
+    assert set(card.labels) == {"age", "sex", "af", "af_burden"}
+    folder = write_release(tmp_path / "rel")
+    buf = tmp_path / "mitdb.zip"
+    with zipfile.ZipFile(buf, "w") as zf:
+        for p in sorted(folder.rglob("*")):
+            zf.write(p, p.relative_to(folder.parent).as_posix())
+    sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}\n"
+                   for p in sorted(folder.rglob("*")))
+    srv = _Server()
+    try:
+        srv.files["/mitdb.zip"] = buf.read_bytes()
+        srv.files["/SHA256SUMS.txt"] = sums.encode()
+        local = parse_card({"name": "mitdb", "title": card.title, "modality": "ecg", "homepage": card.homepage,
+                            "license": card.license, "citation": card.citation, "split_unit": card.split_unit,
+                            "labels": {"af": {"meaning": "af", "kind": "binary"}},
+                            "downloads": [{"url": f"{srv.url}/mitdb.zip",
+                                           "filename": card.downloads[0].filename,
+                                           "checksum_list": f"{srv.url}/SHA256SUMS.txt"}]})
+        path = fetch(local, tmp_path / "dl")
+    finally:
+        srv.close()
+    store = open_store(build_dataset("mitdb", source=path, output=tmp_path / "s", progress=False))
+    assert store.n_participants == 9 and validate_store(store.path) == []
