@@ -127,3 +127,13 @@ def test_mitdb_card_and_fetch_from_a_loopback_server_then_build(tmp_path):
         srv.close()
     store = open_store(build_dataset("mitdb", source=path, output=tmp_path / "s", progress=False))
     assert store.n_participants == 9 and validate_store(store.path) == []
+
+
+def test_af_burden_regression_task_runs_on_mitdb(tmp_path):
+    from tests.conftest import run_cli
+
+    store = build_dataset("mitdb", source=write_release(tmp_path / "rel"), output=tmp_path / "s", progress=False)
+    code, out, err = run_cli("run", "--encoder", "handcrafted", "--task", "af-burden", "--dataset", str(store),
+                             "--folds", "3", "--bootstrap", "50", "--output", str(tmp_path / "cli"), "--quiet")
+    assert code == 0, err
+    assert "handcrafted · af-burden" in out and "n=9 participants" in out
