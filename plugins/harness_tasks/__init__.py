@@ -25,6 +25,9 @@ SEGMENT_TASKS = (
                level="segment", category=a,
                description=f"Window recorded during activity '{a}' vs any other (logistic, one-vs-rest; "
                "participant-disjoint folds).") for a in ACTIVITIES),
+    TaskSpec(name="stress", version=1, label="stress", kind="classification", metric="auroc", level="segment",
+             description="Window recorded in the stress condition vs baseline, 1 = stress (logistic; WESAD; "
+             "participant-disjoint folds)."),
 )
 
 BUILTIN_TASKS = (
