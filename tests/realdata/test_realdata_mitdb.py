@@ -137,3 +137,13 @@ def test_af_burden_regression_task_runs_on_mitdb(tmp_path):
                              "--folds", "3", "--bootstrap", "50", "--output", str(tmp_path / "cli"), "--quiet")
     assert code == 0, err
     assert "handcrafted · af-burden" in out and "n=9 participants" in out
+
+
+def test_mitdb_and_wesad_pass_the_dataset_conformance_check(tmp_path):
+    from harness.plugins import get_host
+    from harness.testing import check_dataset
+    from tests.realdata.test_realdata_wesad import write_release as write_wesad
+
+    datasets = get_host().datasets
+    check_dataset(datasets.spec("mitdb"), source=write_release(tmp_path / "m"), workdir=tmp_path)
+    check_dataset(datasets.spec("wesad"), source=write_wesad(tmp_path / "w"), workdir=tmp_path)
