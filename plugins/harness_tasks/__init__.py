@@ -25,6 +25,9 @@ SEGMENT_TASKS = (
                level="segment", category=a,
                description=f"Window recorded during activity '{a}' vs any other (logistic, one-vs-rest; "
                "participant-disjoint folds).") for a in ACTIVITIES),
+    TaskSpec(name="stress", version=1, label="stress", kind="classification", metric="auroc", level="segment",
+             description="Window recorded in the stress condition vs baseline, 1 = stress (logistic; WESAD; "
+             "participant-disjoint folds)."),
 )
 
 BUILTIN_TASKS = (
@@ -45,6 +48,9 @@ BUILTIN_TASKS = (
              description="Diabetes flag (logistic)."),
     TaskSpec(name="af", version=1, label="af", kind="classification", metric="auroc",
              description="Atrial fibrillation (logistic).", modalities=("ecg",)),
+    TaskSpec(name="af-burden", version=1, label="af_burden", kind="regression", metric="mae",
+             description="AF burden, fraction of recorded time in atrial fibrillation (ridge; MIT-BIH).",
+             extra_metrics=("r2",), modalities=("ecg",)),
     TaskSpec(name="sbp", version=1, label="sbp", kind="regression", metric="mae",
              description="Systolic blood pressure, mmHg (ridge).", extra_metrics=("r2",)),
     TaskSpec(name="dbp", version=1, label="dbp", kind="regression", metric="mae",

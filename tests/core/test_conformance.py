@@ -43,7 +43,11 @@ def _fixture_releases():
     def dalia(folder):
         return _dalia_release(folder, subjects=2)
 
-    return {"ppg-dalia": dalia, "ppg-dalia-ecg": dalia, "but-ppg": lambda folder: _butppg_release(folder)[0]}
+    from tests.realdata.test_realdata_mitdb import write_release as mitdb
+    from tests.realdata.test_realdata_wesad import write_release as wesad
+
+    return {"ppg-dalia": dalia, "ppg-dalia-ecg": dalia, "but-ppg": lambda folder: _butppg_release(folder)[0],
+            "mitdb": mitdb, "wesad": wesad}
 
 
 def _source(spec, tmp_path):

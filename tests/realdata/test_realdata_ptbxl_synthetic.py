@@ -61,3 +61,38 @@ def test_missing_500hz_records_are_a_clear_error(tmp_path):
     with pytest.raises(DataError, match=r"records at 500 Hz \(filename_hr\)"):
         build_dataset("ptb-xl", source=rel, output=tmp_path / "s", options={"fs": 500}, progress=False)
     assert not (tmp_path / "s").exists()
+
+
+def test_full_release_card_fetch_from_a_loopback_server_then_build(tmp_path):
+    """The full-release card (official zip with its top folder + PhysioNet's SHA256SUMS.txt) served locally."""
+    import hashlib
+    import zipfile
+
+    from harness.cards import load_card, parse_card
+    from harness.fetch import fetch
+    from tests.realdata.test_realdata_fetch import _Server
+
+    card = load_card("ptb-xl")
+    assert card.downloads[0].checksum_list == "https://physionet.org/files/ptb-xl/1.0.3/SHA256SUMS.txt"
+    rel = _release(tmp_path / "r")
+    top = "ptb-xl-a-large-publicly-available-electrocardiography-dataset-1.0.3"
+    archive = tmp_path / "full.zip"
+    files = sorted(p for p in rel.rglob("*") if p.is_file())
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in files:
+            zf.write(p, f"{top}/{p.relative_to(rel).as_posix()}")
+    sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(rel).as_posix()}\n" for p in files)
+    srv = _Server()
+    try:
+        srv.files["/ptb.zip"] = archive.read_bytes()
+        srv.files["/SHA256SUMS.txt"] = sums.encode()
+        local = parse_card({"name": "ptb-xl", "title": card.title, "modality": "ecg", "homepage": card.homepage,
+                            "license": card.license, "citation": card.citation, "split_unit": card.split_unit,
+                            "labels": {"age": {"meaning": "age", "kind": "numeric"}},
+                            "downloads": [{"url": f"{srv.url}/ptb.zip", "filename": card.downloads[0].filename,
+                                           "checksum_list": f"{srv.url}/SHA256SUMS.txt"}]})
+        path = fetch(local, tmp_path / "dl")
+    finally:
+        srv.close()
+    store = open_store(build_dataset("ptb-xl", source=path, output=tmp_path / "s", progress=False))
+    assert (store.n_participants, store.n_segments) == (2, 3)

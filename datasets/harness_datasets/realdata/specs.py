@@ -96,4 +96,31 @@ BUT_PPG = DatasetSpec(
                 "quality (good/poor) and ECG reference heart rate; age/sex/height/weight.",
 )
 
-SPECS = (PPG_BP, PTB_XL, CINC2017, PPG_DALIA, PPG_DALIA_ECG, BUT_PPG)
+MITDB_NAME = "mitdb"
+MITDB_URL = "https://physionet.org/content/mitdb/1.0.0/"
+MITDB_LICENSE = "ODC-By-1.0"
+MITDB_CITATION = ("Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng Med Biol "
+                  "20(3):45-50 (2001). PhysioNet doi:10.13026/C2F305")
+MITDB_LABELS = ("age", "sex", "af", "af_burden")
+MITDB = DatasetSpec(
+    name=MITDB_NAME, modality="ecg", build="harness_datasets.realdata.mitdb:build", labels=MITDB_LABELS,
+    default_source="MIT-BIH", card=card_path("mitdb"), license=MITDB_LICENSE, citation=MITDB_CITATION,
+    description="MIT-BIH Arrhythmia: 48 half-hour 2-lead ambulatory ECGs (360 Hz) of 47 subjects; lead MLII "
+                "in 10 s windows; age, sex, AF burden from rhythm annotations.",
+)
+
+WESAD_NAME = "wesad"
+WESAD_URL = "https://archive.ics.uci.edu/dataset/465/wesad+wearable+stress+and+affect+detection"
+WESAD_LICENSE = "CC-BY-4.0"
+WESAD_CITATION = ("Schmidt P, Reiss A, Duerichen R, Marberger C, Van Laerhoven K. Introducing WESAD, a "
+                  "Multimodal Dataset for Wearable Stress and Affect Detection. ICMI 2018, 400-408. "
+                  "doi:10.1145/3242969.3242985")
+WESAD = DatasetSpec(
+    name=WESAD_NAME, modality="ppg", build="harness_datasets.realdata.wesad:build",
+    labels=("age", "sex", "height", "weight", "bmi"), segment_labels=("condition", "stress"),
+    default_source="WESAD", card=card_path("wesad"), license=WESAD_LICENSE, citation=WESAD_CITATION,
+    description="WESAD: 15 subjects' wrist E4 BVP (64 Hz) in a lab protocol; 60 s windows (15 s hop) with "
+                "condition (baseline/stress/amusement/meditation) and stress vs baseline; age/sex/height/weight.",
+)
+
+SPECS = (PPG_BP, PTB_XL, CINC2017, PPG_DALIA, PPG_DALIA_ECG, BUT_PPG, MITDB, WESAD)
