@@ -208,7 +208,10 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
     chosen = resolve_device(device, torch_encoders=bool(entry.spec.uses_torch))
     encoder = load_entry(entry, modality=modality, device=chosen,
                          checkpoint=str(checkpoint) if checkpoint is not None else None)
-    return LoadedEncoder(name=name, encoder=encoder, modality=modality, device=chosen, dtype=dtype,
+    from harness.inference import resolve_dtype
+
+    used = resolve_dtype(dtype, chosen, uses_torch=bool(entry.spec.uses_torch)).dtype  # "auto" settled here
+    return LoadedEncoder(name=name, encoder=encoder, modality=modality, device=chosen, dtype=used,
                          batch_size=batch_size)
 
 

@@ -27,6 +27,7 @@ from harness.embed_cache import EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
+from harness.inference import resolve_dtype
 from harness.label_efficiency import label_efficiency
 from harness.overlap import training_overlap
 from harness.plugins import PluginHost, get_host
@@ -330,9 +331,10 @@ class Runner:
         encoder = self._load_encoder(entry, store)
         load_s = time.perf_counter() - t0
         notes: list[str] = []
+        precision = resolve_dtype(self.config.dtype, self.device, uses_torch=uses_torch(entry))  # --dtype auto
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
-            device=self.device, dtype=self.config.dtype, input_labels=entry.spec.input_labels, warn=notes.append)
+            device=self.device, dtype=precision.dtype, input_labels=entry.spec.input_labels, warn=notes.append)
         for note in notes:
             warn(note)
         constant_by_design = bool(getattr(encoder, "constant_embedding", False))
@@ -370,7 +372,7 @@ class Runner:
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                         "input_adaptation": adapter_policy, "aggregation": aggregation,
-                        "dtype": self.config.dtype},
+                        **precision.to_dict()},
                 segments=n_segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),

@@ -25,8 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=options.BATCH_SIZE, default=64)
     p.add_argument("--folds", type=options.FOLDS, default=5, help="cross-validation folds (2 or more)")
     p.add_argument("--bootstrap", type=options.BOOTSTRAP, default=1000, help="bootstrap resamples (10 or more)")
-    p.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "float16"),
-                   help="inference precision for torch encoders (autocast); recorded in results")
+    p.add_argument("--dtype", default="float32", choices=("auto", "float32", "bfloat16", "float16"),
+                   help="inference precision for torch encoders (autocast); auto: bfloat16 only where the "
+                        "CPU/GPU runs it natively, else float32; recorded in results")
     p.add_argument("--label-fractions", type=options.LABEL_FRACTIONS, default=None, metavar="F[,F...]",
                    help="also fit probes on these shares of each training fold's participants, e.g. "
                         "0.01,0.05,0.1,0.25,0.5,1, and record the label-efficiency curve")

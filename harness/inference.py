@@ -1,0 +1,92 @@
+"""Inference precision chosen per machine (``--dtype auto``).
+
+bf16 autocast only pays where the hardware runs bf16 natively: on a CPU without bf16 instructions it is
+emulated and measured 3.5x slower than float32 for ``ahms-ppg`` (issue 14). ``auto`` therefore picks
+bfloat16 only on a CUDA device that supports it or a CPU whose flags name native bf16 matrix/vector
+instructions (``amx_bf16`` or ``avx512_bf16``) and whose oneDNN build can use them; everywhere else
+float32. The precision actually used, what was asked and why are recorded in every result, and the
+used dtype (never ``auto``) goes into the embedding cache key, so two machines that resolve ``auto``
+differently never share cached embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import UsageError
+
+DTYPES = ("float32", "bfloat16", "float16")
+CHOICES = ("auto", *DTYPES)
+NATIVE_CPU_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The inference dtype used, the one asked for, and why (recorded in results)."""
+
+    dtype: str
+    requested: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"dtype": self.dtype, "dtype_requested": self.requested, "dtype_reason": self.reason}
+
+
+def cpu_flags(path: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The CPU's feature flags (empty where /proc/cpuinfo is missing or unreadable, e.g. macOS)."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return frozenset()
+
+
+def _onednn_bf16() -> bool:
+    """Can this torch build's oneDNN run bf16 kernels on this CPU?"""
+    import torch
+
+    try:
+        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _cuda_bf16() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def native_bf16(device: str, *, flags: frozenset[str] | None = None,
+                onednn: Callable[[], bool] = _onednn_bf16, cuda: Callable[[], bool] = _cuda_bf16) -> tuple[bool, str]:
+    """Does ``device`` run bf16 natively, and the evidence (one phrase)."""
+    if device.startswith("cuda"):
+        return (True, "CUDA device supports bf16") if cuda() else (False, "CUDA device lacks bf16 support")
+    flags = cpu_flags() if flags is None else flags
+    native = [f for f in NATIVE_CPU_BF16_FLAGS if f in flags]
+    if not native:
+        return False, f"CPU has no native bf16 instructions ({' / '.join(NATIVE_CPU_BF16_FLAGS)} absent)"
+    if not onednn():
+        return False, f"CPU has {', '.join(native)} but this torch build's oneDNN cannot use bf16"
+    return True, f"CPU has {', '.join(native)} and oneDNN bf16"
+
+
+def resolve_dtype(requested: str, device: str, *, uses_torch: bool = True,
+                  flags: frozenset[str] | None = None, onednn: Callable[[], bool] = _onednn_bf16,
+                  cuda: Callable[[], bool] = _cuda_bf16) -> Precision:
+    """The dtype to run: ``requested`` unless it is ``auto``, which asks :func:`native_bf16`."""
+    if requested not in CHOICES:
+        raise UsageError(f"dtype '{requested}' is not one of {', '.join(CHOICES)}",
+                         "pass --dtype auto, float32, bfloat16 or float16")
+    if requested != "auto":
+        return Precision(requested, requested, "asked for")
+    if not uses_torch:
+        return Precision("float32", requested, "numpy-only encoder: precision does not apply")
+    native, why = native_bf16(device, flags=flags, onednn=onednn, cuda=cuda)
+    return Precision("bfloat16" if native else "float32", requested, why)
