@@ -83,11 +83,36 @@ def area(fractions: Sequence[float], values: Sequence[float | None]) -> float | 
     return float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)) / (x[-1] - x[0]))
 
 
+def _repeat(task: TaskSpec, features: np.ndarray, y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
+            config: ProbeConfig, fraction: float, k: int, r: int,
+            informative: bool) -> tuple[float | None, list[int], str | None]:
+    """One seeded repeat of one fraction: (score of the pooled test-fold predictions, training sizes per
+    fold, or the reason the fraction cannot be fitted). A pure function of its arguments, so repeats run
+    in any order or process with the same result."""
+    rng = np.random.default_rng([config.seed + SEED_OFFSET, k, r])
+    pred = np.empty_like(y)
+    sizes: list[int] = []
+    with captured_warnings():
+        for fold, (train, test) in enumerate(folds):
+            sub = _subsample(rng, train, y, fraction, task.kind == "classification")
+            problem = _too_few(task, y[sub], config)
+            if problem:
+                return None, sizes, problem
+            sizes.append(len(sub))
+            if not informative:
+                pred[test] = float(np.mean(y[sub])) if task.kind == "regression" else 0.5
+            else:
+                pred[test], _ = fit_predict(task, features[sub], y[sub], features[test], config, fold)
+    return float(get_metric(task.metric).reference(y, pred)), sizes, None
+
+
 def label_efficiency(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig,
-                     fractions: Sequence[float], repeats: int, full_score: float) -> dict[str, Any]:
+                     fractions: Sequence[float], repeats: int, full_score: float, *,
+                     jobs: int = 1) -> dict[str, Any]:
     """The curve of ``task``'s main metric over ``fractions`` (see the module docstring).
 
-    ``full_score`` is the main probe's score (the point at fraction 1).
+    ``full_score`` is the main probe's score (the point at fraction 1). ``jobs`` > 1 fits the repeats in
+    that many processes (one BLAS thread each); the curve is the same for any ``jobs``.
     """
     fractions = check_fractions(fractions, repeats)
     features = np.asarray(features, dtype=np.float64)
@@ -95,38 +120,31 @@ def label_efficiency(task: TaskSpec, features: np.ndarray, y: np.ndarray, config
     metric = get_metric(task.metric)
     folds = list(outer_splitter(task, config).split(features, y))
     informative = not uninformative(features)
+    work = [(k, f, r) for k, f in enumerate(fractions) if f < 1 for r in range(repeats)]
+    if jobs > 1 and len(work) > 1:
+        from joblib import Parallel, delayed, parallel_config
+
+        with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
+            done = Parallel()(delayed(_repeat)(task, features, y, folds, config, f, k, r, informative)
+                              for k, f, r in work)
+    else:
+        done = [_repeat(task, features, y, folds, config, f, k, r, informative) for k, f, r in work]
+    outcome = {(k, r): d for (k, _, r), d in zip(work, done, strict=True)}
     points: list[dict[str, Any]] = []
-    with captured_warnings():
-        for k, fraction in enumerate(fractions):
-            if fraction >= 1:
-                sizes = [len(train) for train, _ in folds]
-                points.append({"fraction": fraction, "status": "ok", "value": full_score, "min": full_score,
-                               "max": full_score, "values": [full_score],
-                               "train_participants": [int(n) for n in sizes]})
-                continue
-            values, sizes, problem = [], [], None
-            for r in range(repeats):
-                rng = np.random.default_rng([config.seed + SEED_OFFSET, k, r])
-                pred = np.empty_like(y)
-                for fold, (train, test) in enumerate(folds):
-                    sub = _subsample(rng, train, y, fraction, task.kind == "classification")
-                    problem = problem or _too_few(task, y[sub], config)
-                    if problem:
-                        break
-                    if r == 0:
-                        sizes.append(len(sub))
-                    if not informative:
-                        pred[test] = float(np.mean(y[sub])) if task.kind == "regression" else 0.5
-                    else:
-                        pred[test], _ = fit_predict(task, features[sub], y[sub], features[test], config, fold)
-                if problem:
-                    break
-                values.append(float(metric.reference(y, pred)))
-            if problem:
-                points.append({"fraction": fraction, "status": "not_scorable", "reason": problem})
-                continue
-            points.append({"fraction": fraction, "status": "ok", "value": float(np.mean(values)),
-                           "min": min(values), "max": max(values), "values": values, "train_participants": sizes})
+    for k, fraction in enumerate(fractions):
+        if fraction >= 1:
+            points.append({"fraction": fraction, "status": "ok", "value": full_score, "min": full_score,
+                           "max": full_score, "values": [full_score],
+                           "train_participants": [len(train) for train, _ in folds]})
+            continue
+        runs = [outcome[(k, r)] for r in range(repeats)]
+        problem = next((p for _, _, p in runs if p), None)
+        if problem:
+            points.append({"fraction": fraction, "status": "not_scorable", "reason": problem})
+            continue
+        values = [float(v) for v, _, _ in runs if v is not None]
+        points.append({"fraction": fraction, "status": "ok", "value": float(np.mean(values)),
+                       "min": min(values), "max": max(values), "values": values, "train_participants": runs[0][1]})
     return {"metric": task.metric, "higher_is_better": metric.higher_is_better, "fractions": list(fractions),
             "repeats": repeats, "seed": config.seed + SEED_OFFSET, "points": points,
             "area": area(fractions, [p.get("value") for p in points]), "area_axis": AXIS,

@@ -63,6 +63,8 @@ class RunConfig:
     #: shares of each training fold's participants for the label-efficiency curve (empty: none)
     label_fractions: tuple[float, ...] = ()
     label_repeats: int = 3
+    #: processes for the label-efficiency refits (the curve is the same for any number)
+    label_jobs: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -71,6 +73,7 @@ class RunConfig:
                                   ("bootstrap", options.BOOTSTRAP, self.bootstrap),
                                   ("batch_size", options.BATCH_SIZE, self.batch_size)):
             kind.check(value, name)
+        options.JOBS.check(self.label_jobs, "label_jobs")
         if self.label_fractions:
             from harness.label_efficiency import check_fractions
 
@@ -386,7 +389,7 @@ class Runner:
                 if self.config.label_fractions:
                     curve = label_efficiency(task, features[keep], labels[keep], probe_cfg,
                                              self.config.label_fractions, self.config.label_repeats,
-                                             outcome.scores[task.metric]["value"])
+                                             outcome.scores[task.metric]["value"], jobs=self.config.label_jobs)
                     result = replace(result, extra={**result.extra, "label_efficiency": curve})
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))

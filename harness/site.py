@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness import site_fairness
+from harness import site_curves, site_fairness
 from harness.calibration import Calibration, calibration
 from harness.ranking import RankSummary, describe
 from harness.results import Result
@@ -69,7 +69,7 @@ SCRIPT = """
   function apply(){
     var modality=document.getElementById('filter-modality'),dataset=document.getElementById('filter-dataset');
     var kinds={};document.querySelectorAll('input[data-filter=kind]').forEach(function(b){kinds[b.value]=b.checked;});
-    document.querySelectorAll('[data-board],[data-fairness],[data-age-gap]').forEach(function(s){
+    document.querySelectorAll('[data-board],[data-fairness],[data-age-gap],[data-label-efficiency]').forEach(function(s){
       var show=(!modality||modality.value===''||s.getAttribute('data-modality')===modality.value)&&
                (!dataset||dataset.value===''||s.getAttribute('data-dataset')===dataset.value);
       s.hidden=!show;});
@@ -423,7 +423,8 @@ def index_html(results: Sequence[Result], paired: Sequence[Mapping[str, Any]],
             + (sections or "<p>No results yet.</p>") + "\n" + _rankings_section(rankings) + "\n"
             + _paired_section(paired, modality_of)
             + "\n" + site_fairness.fairness_index_section(results)
-            + "\n" + site_fairness.age_gap_index_section(results))
+            + "\n" + site_fairness.age_gap_index_section(results)
+            + "\n" + site_curves.label_efficiency_index_section(results))
     return _page("biosignal-harness leaderboard", body, root="")
 
 

@@ -29,6 +29,10 @@ class Suite:
     bootstrap: int = 1000
     tolerance: float = 0.01
     dtype: str = "float32"
+    #: label-efficiency curve: shares of each training fold's participants, seeded repeats, processes
+    label_fractions: list[float] = field(default_factory=list)
+    label_repeats: int = 3
+    label_jobs: int = 1
     description: str = ""
     #: encoder pairs ``[a, b]`` the leaderboard compares head to head (paired bootstrap of a - b)
     paired: list[list[str]] = field(default_factory=list)
@@ -78,7 +82,9 @@ def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: boo
     for dataset in suite.datasets:
         config = RunConfig(encoders=suite.encoders, tasks=suite.tasks, dataset=dataset, seed=suite.seed,
                            device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
-                           progress=progress, skip_unsuitable=True, dtype=suite.dtype)
+                           progress=progress, skip_unsuitable=True, dtype=suite.dtype,
+                           label_fractions=tuple(suite.label_fractions), label_repeats=suite.label_repeats,
+                           label_jobs=suite.label_jobs)
         results += Runner(config).run()
     return results
 

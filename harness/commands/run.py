@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "0.01,0.05,0.1,0.25,0.5,1, and record the label-efficiency curve")
     p.add_argument("--label-repeats", type=options.LABEL_REPEATS, default=3,
                    help="seeded subsamples per label fraction (default 3)")
+    p.add_argument("--label-jobs", type=options.JOBS, default=1,
+                   help="processes for the label-efficiency refits (same curve for any number)")
     p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
     p.add_argument("--skip-unsuitable", action="store_true",
                    help="skip encoder/task pairs the dataset cannot score instead of failing")
@@ -52,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
                        skip_unsuitable=args.skip_unsuitable, dtype=args.dtype,
                        data_root=args.data_url, label_fractions=tuple(args.label_fractions or ()),
-                       label_repeats=args.label_repeats)
+                       label_repeats=args.label_repeats, label_jobs=args.label_jobs)
     runner = Runner(config)
     results = runner.run()
     if not args.quiet:
