@@ -40,7 +40,9 @@ class Protocol:
         """Read ``config.probe`` and ``config.dtype``; a :class:`FieldError` names a malformed setting."""
         top = Fields(config, "config")
         probe = top.obj("probe", required=False)
-        dtype = top.text("dtype", required=False)
+        # the precision the run asked for is the protocol (a suite's ``bfloat16`` holds for its numpy-only
+        # encoders too, which run float32); the one used is provenance (``config.dtype`` beside it)
+        dtype = top.text("dtype_requested", required=False) or top.text("dtype", required=False)
         if probe is None:
             return cls(dtype=dtype)
         confidence = probe.number("confidence", required=False)

@@ -87,3 +87,13 @@ def test_result_records_the_precision_used_and_why(tmp_path):
     config = json.loads(path.read_text())["config"]
     assert config["dtype"] == "float32" and config["dtype_requested"] == "auto"
     assert "numpy-only" in config["dtype_reason"]
+
+
+def test_the_protocol_is_the_precision_asked_for():
+    """A bfloat16 suite runs its numpy-only encoders in float32: they stay in the suite's one table."""
+    from harness.protocol import Protocol
+
+    numpy_encoder = Protocol.from_config({"dtype": "float32", "dtype_requested": "bfloat16"})
+    torch_encoder = Protocol.from_config({"dtype": "bfloat16", "dtype_requested": "bfloat16"})
+    older_file = Protocol.from_config({"dtype": "bfloat16"})
+    assert numpy_encoder == torch_encoder == older_file and numpy_encoder.dtype == "bfloat16"
