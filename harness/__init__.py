@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "CHECKPOINT_FORMAT": "harness.pretrain.checkpoint", "is_checkpoint": "harness.pretrain.checkpoint",
     "load_checkpoint": "harness.pretrain.checkpoint", "read_json": "harness.pretrain.checkpoint",
     "read_safetensors": "harness.pretrain.checkpoint", "state_sha256": "harness.pretrain.checkpoint",
+    # for dataset builders reading recordings as the import layer does
+    "find_channel": "harness.importing.channels", "mostly_flat": "harness.importing.segments",
 }
 
 __all__ = [
@@ -69,10 +71,12 @@ __all__ = [
     "__version__",
     "data_dir",
     "evaluate",
+    "find_channel",
     "hookimpl",
     "is_checkpoint",
     "load_checkpoint",
     "load_encoder",
+    "mostly_flat",
     "read_json",
     "read_safetensors",
     "results_frame",
@@ -104,6 +108,8 @@ if TYPE_CHECKING:
     from harness.errors import DataError, HarnessError, PluginError, RuntimeFault, UsageError
     from harness.fetch import sha256_file
     from harness.hookspecs import hookimpl
+    from harness.importing.channels import find_channel
+    from harness.importing.segments import mostly_flat
     from harness.pairing import PairPolicy, ParticipantIndex
     from harness.pretrain.checkpoint import (
         CHECKPOINT_FORMAT,

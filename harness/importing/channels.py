@@ -45,6 +45,10 @@ def find(requested: str, available: Sequence[str]) -> int | None:
     return hits[0] if hits else None
 
 
+#: the public name (``harness.find_channel``) dataset builders use
+find_channel = find
+
+
 def parse_request(text: str | None) -> list[str] | None:
     if text is None:
         return None

@@ -16,9 +16,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from harness import BuildRequest, DataError
-from harness.importing.channels import find
-from harness.importing.segments import mostly_flat
+from harness import BuildRequest, DataError, find_channel, mostly_flat
 from harness_datasets.realdata import specs
 from harness_datasets.realdata.sources import open_source, progress_bar
 
@@ -68,7 +66,7 @@ def build(request: BuildRequest) -> None:
         with src.materialized(members) as root:
             base = {r: root / PurePosixPath(src.find(f"{r}.hea")).with_suffix("") for r in records}
             headers = {r: wfdb.rdheader(str(base[r])) for r in records}
-            lead = {r: find("MLII", list(h.sig_name)) for r, h in headers.items()}
+            lead = {r: find_channel("MLII", list(h.sig_name)) for r, h in headers.items()}
             lacking = [r for r in records if lead[r] is None]
             if lacking:
                 print(f"mitdb: skipped records without MLII: {', '.join(lacking)}", file=sys.stderr)
