@@ -25,7 +25,7 @@ def _column(tab: Any, board: str, header: str) -> list[float]:
     """The data-value of every visible row's cell under ``header`` in ``board``."""
     return tab.evaluate(
         """([board, header]) => {
-            const table = document.querySelector(`section[data-dataset="${board}"] table`);
+            const table = document.querySelector(`section[data-board][data-dataset="${board}"] table`);
             const col = [...table.tHead.rows[0].cells].findIndex(c => c.textContent.trim().startsWith(header));
             return [...table.tBodies[0].rows].filter(r => !r.hidden)
                 .map(r => r.cells[col].getAttribute('data-value'))
@@ -37,7 +37,7 @@ def test_sort_filter_and_open_an_encoder_page(page: Any, small_board: Path, tmp_
     index = small_board / "site" / "index.html"
     page.goto(index.as_uri())
     assert page.title() == "biosignal-harness leaderboard"
-    header = page.locator('section[data-dataset="ppg-bp"] th', has_text="age MAE")
+    header = page.locator('section[data-board][data-dataset="ppg-bp"] th', has_text="age MAE")
     header.click()
     ascending = _column(page, "ppg-bp", "age MAE")
     assert len(ascending) >= 3 and ascending == sorted(ascending)
@@ -45,20 +45,20 @@ def test_sort_filter_and_open_an_encoder_page(page: Any, small_board: Path, tmp_
     header.click()
     assert _column(page, "ppg-bp", "age MAE") == sorted(ascending, reverse=True)
 
-    baselines = page.locator('section[data-dataset="ppg-bp"] tr[data-kind="baseline"]')
+    baselines = page.locator('section[data-board][data-dataset="ppg-bp"] tr[data-kind="baseline"]')
     assert baselines.count() >= 2 and baselines.first.is_visible()
     page.locator('input[data-filter="kind"][value="baseline"]').uncheck()
     assert all(not baselines.nth(i).is_visible() for i in range(baselines.count()))
-    assert page.locator('section[data-dataset="ppg-bp"] tr[data-kind="foundation"]').first.is_visible()
+    assert page.locator('section[data-board][data-dataset="ppg-bp"] tr[data-kind="foundation"]').first.is_visible()
 
     page.select_option("#filter-modality", "ecg")
-    assert not page.locator('section[data-dataset="ppg-bp"]').is_visible()
-    assert page.locator('section[data-dataset="synthetic-ecg"]').is_visible()
+    assert not page.locator('section[data-board][data-dataset="ppg-bp"]').is_visible()
+    assert page.locator('section[data-board][data-dataset="synthetic-ecg"]').is_visible()
     page.select_option("#filter-modality", "")
     page.locator('input[data-filter="kind"][value="baseline"]').check()
     page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
 
-    page.locator('section[data-dataset="ppg-bp"] a', has_text="ahms-ppg").first.click()
+    page.locator('section[data-board][data-dataset="ppg-bp"] a', has_text="ahms-ppg").first.click()
     page.wait_for_load_state()
     assert page.url.endswith("/site/encoders/ahms-ppg.html")
     assert page.locator("h1").inner_text() == "ahms-ppg"
