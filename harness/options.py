@@ -86,33 +86,20 @@ class Number(_Checked):
         return value
 
 
-class IntegerList(_Checked):
-    """Comma-separated integers, each checked by one :class:`Integer` (``5000,8000``)."""
+class CheckedList(_Checked):
+    """Comma-separated values, each checked by one item checker (``5000,8000``; ``0.1,0.5,1``)."""
 
-    def __init__(self, item: Integer) -> None:
+    def __init__(self, item: Integer | Number, *, allow_empty: bool = True) -> None:
         self.item = item
-        self.__name__ = "list of int"
+        self.allow_empty = allow_empty
+        self.__name__ = f"list of {'int' if isinstance(item, Integer) else 'float'}"
 
-    def __call__(self, text: str) -> list[int]:
-        try:
-            return [self.item(part) for part in text.split(",") if part.strip()]
-        except argparse.ArgumentTypeError as exc:
-            raise argparse.ArgumentTypeError(f"{text!r}: {exc} in each comma-separated item") from None
-
-
-class NumberList(_Checked):
-    """Comma-separated numbers, each checked by one :class:`Number` (``0.1,0.25,0.5,1``)."""
-
-    def __init__(self, item: Number) -> None:
-        self.item = item
-        self.__name__ = "list of float"
-
-    def __call__(self, text: str) -> list[float]:
+    def __call__(self, text: str) -> list:
         try:
             values = [self.item(part) for part in text.split(",") if part.strip()]
         except argparse.ArgumentTypeError as exc:
             raise argparse.ArgumentTypeError(f"{text!r}: {exc} in each comma-separated item") from None
-        if not values:
+        if not values and not self.allow_empty:
             raise argparse.ArgumentTypeError(f"{text!r} lists no number: use {self.item.accepted}")
         return values
 
@@ -145,7 +132,7 @@ PARTICIPANTS = Integer(2, 1_000_000)
 SEGMENTS_PER_PARTICIPANT = Integer(1, 100_000)
 RATE = Number(0, 1_000_000, low_open=True, unit="Hz")
 STEPS = Integer(1)
-STEP_LIST = IntegerList(STEPS)
+STEP_LIST = CheckedList(STEPS)
 PRETRAIN_BATCH = Integer(2, 1_000_000)
 WORKERS = Integer(0, 1024)
 CHUNKS = Integer(1)
@@ -158,5 +145,5 @@ TOLERANCE = Number(0)
 JOBS = Integer(1, 1024)
 WINDOWS = Integer(1)
 LABEL_FRACTION = Number(0, 1, low_open=True)
-LABEL_FRACTIONS = NumberList(LABEL_FRACTION)
+LABEL_FRACTIONS = CheckedList(LABEL_FRACTION, allow_empty=False)
 LABEL_REPEATS = Integer(1, 100)

@@ -213,9 +213,7 @@ def read_task_targets(task: TaskSpec, store: SignalStore, folds: int) -> pd.Seri
         shown = ", ".join(store.labels) or "none"
         raise DataError(f"task '{task.name}' needs label '{task.label}', which dataset '{store.name}' lacks "
                         f"(it has: {shown})", "choose a task among those labels or another --dataset")
-    if task.modalities and store.modality not in task.modalities:
-        raise DataError(f"task '{task.name}' is for {'/'.join(task.modalities)} data, dataset "
-                        f"'{store.name}' is {store.modality}", "choose another --dataset")
+    task.check_modality(store.name, store.modality)
     table = store.participants
     targets = task.targets(table[task.label].to_numpy())
     check_targets(task, targets[np.isfinite(targets)], folds)  # before embedding

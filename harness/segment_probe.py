@@ -43,9 +43,7 @@ def read_segment_targets(task: TaskSpec, store: SignalStore, folds: int) -> pd.S
         shown = ", ".join(store.segment_labels) or "none"
         raise DataError(f"task '{task.name}' needs segment label '{task.label}', which dataset '{store.name}' "
                         f"lacks (its segment labels: {shown})", "choose another task or --dataset")
-    if task.modalities and store.modality not in task.modalities:
-        raise DataError(f"task '{task.name}' is for {'/'.join(task.modalities)} data, dataset "
-                        f"'{store.name}' is {store.modality}", "choose another --dataset")
+    task.check_modality(store.name, store.modality)
     raw = store.segment_label(task.label)
     if task.category is not None:
         categories = store.segment_label_categories(task.label)

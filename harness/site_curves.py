@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from harness.results import Result
+from harness.site_fairness import results_by_task
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22")
@@ -94,10 +95,7 @@ def _areas(results: Sequence[Result]) -> str:
 
 def label_efficiency_index_section(results: Sequence[Result]) -> str:
     """Per (dataset, task): the curves of every encoder, and each curve's area, sortable."""
-    cells: dict[tuple[str, str, str], list[Result]] = {}
-    for r in results:
-        if stored_curve(r) is not None:
-            cells.setdefault((r.dataset.modality, r.dataset.name, r.task.name), []).append(r)
+    cells = results_by_task(results, stored_curve)
     if not cells:
         return ""
     out = ["<h2 id=\"label-efficiency\">Label efficiency</h2>\n<p>The probe refitted on a share of each "

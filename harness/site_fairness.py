@@ -11,7 +11,7 @@ Results written before these analyses have no such keys and simply contribute no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -135,12 +135,20 @@ def _summary(entry: Mapping[str, Any]) -> str:
     return "; ".join(parts) or "no grouping with two scorable groups"
 
 
-def fairness_index_section(results: Sequence[Result]) -> str:
-    """Per (dataset, task): each encoder's worst group and largest gap, sortable."""
+def results_by_task(results: Sequence[Result],
+                    has: Callable[[Result], Any]) -> dict[tuple[str, str, str], list[Result]]:
+    """The results for which ``has(result)`` is not None, grouped by (modality, dataset, task): one
+    index section each."""
     cells: dict[tuple[str, str, str], list[Result]] = {}
     for r in results:
-        if stored_subgroups(r) is not None:
+        if has(r) is not None:
             cells.setdefault((r.dataset.modality, r.dataset.name, r.task.name), []).append(r)
+    return cells
+
+
+def fairness_index_section(results: Sequence[Result]) -> str:
+    """Per (dataset, task): each encoder's worst group and largest gap, sortable."""
+    cells = results_by_task(results, stored_subgroups)
     if not cells:
         return ""
     out = ["<h2 id=\"fairness\">Subgroups</h2>\n<p>Each result's main metric per sex, age band (&lt;40, 40-59, "

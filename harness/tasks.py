@@ -65,6 +65,14 @@ class TaskSpec(Spec):
                f"names an unknown analysis in {self.analyses!r} (known: age-gap)")
         return super().problems() + p.items
 
+    def check_modality(self, dataset: str, modality: str) -> None:
+        """Refuse a store of a modality this task is not for (a :class:`~harness.errors.DataError`)."""
+        if self.modalities and modality not in self.modalities:
+            from harness.errors import DataError
+
+            raise DataError(f"task '{self.name}' is for {'/'.join(self.modalities)} data, dataset "
+                            f"'{dataset}' is {modality}", "choose another --dataset")
+
     @property
     def higher_is_better(self) -> bool:
         """From the metrics table; an unknown metric is a :class:`~harness.errors.DataError`."""
