@@ -29,7 +29,7 @@ def test_harness_embedding_path_vs_plain_eager(benchmark, bench_home, ledger, tm
     from harness.store import open_store
 
     torch.set_num_threads(torch.get_num_threads())
-    loaded = harness.load_encoder(name, device="cpu")
+    loaded = harness.load_encoder(name, device="cpu", inference="eager")
     spec = loaded.encoder.input_spec
     store = open_store(write_store(tmp_path / "s.zarr", participants=SEGMENTS // 4, segments=4, modality=spec.modality,
                                    channels=spec.channels, fs=spec.fs, seconds=spec.window_s))
@@ -56,6 +56,54 @@ def test_harness_embedding_path_vs_plain_eager(benchmark, bench_home, ledger, tm
     ledger.figure(f"{name} plain eager seg/s", round(SEGMENTS / plain_s, 1))
     ledger.figure(f"{name} harness seg/s", round(SEGMENTS / harness_s, 1))
     ledger.ratio(f"{name} harness embedding / plain eager (throughput)", ratio, ">= 0.95", ratio >= 0.95)
+
+
+@pytest.mark.parametrize("name", ["ahms-ppg", "ahms-ecg"])
+def test_harness_auto_path_vs_plain_eager_float32(benchmark, bench_home, ledger, tmp_path, name):
+    """What ``harness run`` does by default (``--inference auto`` with ``--dtype auto``) against plain eager
+    float32 of the same model, batch and threads (issue goal: >= 2x, embeddings within tolerance)."""
+    import torch
+
+    import harness
+    from harness.embed_cache import EmbeddingCache
+    from harness.inference import resolve_dtype
+    from harness.runner import embed_store
+    from harness.store import open_store
+
+    eager = harness.load_encoder(name, device="cpu", inference="eager")
+    fast = harness.load_encoder(name, device="cpu", dtype="auto", inference="auto")
+    precision = resolve_dtype("auto", "cpu")
+    spec = eager.encoder.input_spec
+    store = open_store(write_store(tmp_path / "s.zarr", participants=SEGMENTS // 4, segments=4, modality=spec.modality,
+                                   channels=spec.channels, fs=spec.fs, seconds=spec.window_s))
+
+    def run(loaded, dtype: str, path: str) -> np.ndarray:
+        return embed_store(loaded.encoder, store, batch_size=BATCH, cache=EmbeddingCache(enabled=False),
+                           progress=False, dtype=dtype, inference_path=path)[0]
+
+    from harness.adapter import adapt
+
+    model = eager.encoder.model
+    x = torch.from_numpy(adapt(store.read(0, store.n_segments), store.n_valid, store.fs, spec,
+                               channel_names=store.channel_names).signal)
+
+    def plain() -> None:
+        with torch.inference_mode():
+            for lo in range(0, len(x), BATCH):
+                model.embed(x[lo:lo + BATCH])
+
+    ref = run(eager, "float32", "eager")
+    got = run(fast, precision.dtype, "trace")
+    plain()
+    eager_s = best_time(plain)
+    fast_s = best_time(lambda: run(fast, precision.dtype, "trace"))
+    benchmark.pedantic(lambda: run(fast, precision.dtype, "trace"), rounds=1, iterations=1)
+    rel = float(np.linalg.norm(got - ref) / np.linalg.norm(ref))
+    ledger.figure(f"{name} auto path", f"dtype {precision.dtype} ({precision.reason}), trace + freeze, "
+                                       f"{torch.get_num_threads()} threads, batch {BATCH}")
+    ledger.figure(f"{name} auto path relative error vs eager float32", f"{rel:.3g}")
+    ratio = eager_s / fast_s
+    ledger.ratio(f"{name} harness auto path / eager float32 (throughput)", ratio, ">= 2", ratio >= 2.0)
 
 
 def _errors(got, ref) -> tuple[float, float]:

@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "PluginError": "harness.errors", "RuntimeFault": "harness.errors",
     # what plugins call
     "StoreWriter": "harness.store", "write_text": "harness.atomic", "write_json": "harness.atomic",
-    "data_dir": "harness.settings", "sha256_file": "harness.fetch",
+    "data_dir": "harness.settings", "sha256_file": "harness.fetch", "trace_module": "harness.inference",
     # the Python API (what `harness run` does, without the subprocess)
     "evaluate": "harness.api", "load_encoder": "harness.api", "LoadedEncoder": "harness.api",
     "results_frame": "harness.api", "EncoderTransformer": "harness.transformer", "Result": "harness.results",
@@ -82,6 +82,7 @@ __all__ = [
     "results_frame",
     "sha256_file",
     "state_sha256",
+    "trace_module",
     "write_json",
     "write_text",
 ]

@@ -30,7 +30,7 @@ ArrayLike = np.ndarray | Sequence[Any]
 
 def evaluate(encoders: str | Sequence[str], tasks: str | Sequence[str], dataset: str | None = None, *,
              output: str | Path | None = None, seed: int = 0, folds: int = 5, bootstrap: int = 1000,
-             device: str = "auto", dtype: str = "float32", checkpoint: str | None = None,
+             device: str = "auto", dtype: str = "float32", inference: str = "auto", checkpoint: str | None = None,
              batch_size: int = 64, use_cache: bool = True, progress: bool = False,
              label_fractions: Sequence[float] = (), label_repeats: int = 3, label_jobs: int = 1) -> list[Result]:
     """Score each encoder on each task (``harness run`` without the subprocess); returns the results.
@@ -48,7 +48,7 @@ def evaluate(encoders: str | Sequence[str], tasks: str | Sequence[str], dataset:
     config = RunConfig(encoders=_names(encoders, "encoders"), tasks=_names(tasks, "tasks"), dataset=dataset,
                        seed=seed, device=device, output=Path(output) if output is not None else results_dir(),
                        checkpoint=checkpoint, batch_size=batch_size, folds=folds, bootstrap=bootstrap,
-                       use_cache=use_cache, progress=progress, dtype=dtype,
+                       use_cache=use_cache, progress=progress, dtype=dtype, inference=inference,
                        label_fractions=tuple(label_fractions), label_repeats=label_repeats, label_jobs=label_jobs)
     return Runner(config).run()
 
@@ -183,11 +183,13 @@ def _pad(recordings: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Path | None = None,
-                 device: str = "cpu", dtype: str = "float32", batch_size: int = 64) -> LoadedEncoder:
+                 device: str = "cpu", dtype: str = "float32", inference: str = "auto",
+                 batch_size: int = 64) -> LoadedEncoder:
     """A registered encoder, loaded as ``harness run`` loads it, with an ``embed(signals, fs=...)``.
 
     ``modality`` is needed only for encoders that take several (e.g. ``handcrafted``); ``checkpoint``
-    replaces the shipped weights with a safetensors file.
+    replaces the shipped weights with a safetensors file. ``inference`` is ``harness run --inference``
+    (``eager`` leaves the encoder's module as written).
     """
     from harness.plugins import get_host
     from harness.provenance import resolve_device
@@ -213,9 +215,10 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
     chosen = resolve_device(device, torch_encoders=bool(entry.spec.uses_torch))
     encoder = load_entry(entry, modality=modality, device=chosen,
                          checkpoint=str(checkpoint) if checkpoint is not None else None)
-    from harness.inference import resolve_dtype
+    from harness.inference import choose_inference_path, resolve_dtype
 
     used = resolve_dtype(dtype, chosen, uses_torch=bool(entry.spec.uses_torch)).dtype  # "auto" settled here
+    choose_inference_path(encoder, inference, used)
     return LoadedEncoder(name=name, encoder=encoder, modality=modality, device=chosen, dtype=used,
                          batch_size=batch_size)
 

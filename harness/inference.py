@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.errors import UsageError
 
@@ -90,3 +91,71 @@ def resolve_dtype(requested: str, device: str, *, uses_torch: bool = True,
         return Precision("float32", requested, "numpy-only encoder: precision does not apply")
     native, why = native_bf16(device, flags=flags, onednn=onednn, cuda=cuda)
     return Precision("bfloat16" if native else "float32", requested, why)
+
+
+#: ``--inference``: how a torch encoder's forward runs. ``trace``: TorchScript trace + freeze, which lets
+#: oneDNN fuse convolution, batch norm and activation (measured 1.4-1.8x eager float32 on a 2-core CPU,
+#: equal to eager within 1e-6 relative); ``eager``: the module as written; ``auto``: trace where the
+#: encoder offers it, else eager. torch 2.13 marks TorchScript deprecated: where a later torch drops it,
+#: tracing fails and the encoder falls back to eager (one line, same embeddings).
+INFERENCE_PATHS = ("eager", "trace")
+INFERENCE_CHOICES = ("auto", *INFERENCE_PATHS)
+
+
+@dataclass(frozen=True)
+class InferencePath:
+    """The forward path used, the one asked for, and why (recorded in results and the cache key)."""
+
+    path: str
+    requested: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"inference_path": self.path, "inference_path_requested": self.requested,
+                "inference_path_reason": self.reason}
+
+
+def check_inference_path(requested: str) -> str:
+    if requested not in INFERENCE_CHOICES:
+        raise UsageError(f"inference path '{requested}' is not one of {', '.join(INFERENCE_CHOICES)}",
+                         "pass --inference auto, eager or trace")
+    return requested
+
+
+def choose_inference_path(encoder: object, requested: str, dtype: str) -> InferencePath:
+    """Ask an encoder that offers ``use_inference_path`` (optional in :class:`harness.Encoder`) to switch
+    its forward; encoders without it (numpy baselines, third-party models) run as they are."""
+    check_inference_path(requested)
+    use = getattr(encoder, "use_inference_path", None)
+    if use is None:
+        reason = "encoder runs its own forward" if requested == "auto" else \
+            f"encoder runs its own forward ('{requested}' not offered)"
+        return InferencePath("eager", requested, reason)
+    wanted = "trace" if requested == "auto" else requested
+    used, reason = use(wanted, dtype)
+    return InferencePath(used, requested, reason)
+
+
+def trace_module(module: Any, example: Any, *, device_type: str,
+                 dtype: str) -> tuple[Callable[[Any], Any], str, str]:
+    """TorchScript trace + freeze of ``module`` (eval mode) for ``example``-shaped input, under autocast when
+    ``dtype`` is not float32 (the casts are baked into the frozen graph). Returns the forward, the path
+    (``trace`` or ``eager``) and why; where tracing fails (data-dependent control flow, a build without
+    the JIT) the module's own forward with the failure as the reason: the embeddings are the same."""
+    import contextlib
+    import warnings
+
+    import torch
+
+    autocast: contextlib.AbstractContextManager[Any] = contextlib.nullcontext() if dtype == "float32" else \
+        torch.autocast(device_type, dtype=getattr(torch, dtype), cache_enabled=False)
+    try:
+        with torch.no_grad(), autocast, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.13 deprecates TorchScript; see above
+            frozen = torch.jit.freeze(torch.jit.trace(module.eval(), example, check_trace=False))
+            frozen(example)  # the first two calls optimise the graph for this shape
+            frozen(example)
+    except Exception as exc:  # any failure: fall back, same results
+        first = (str(exc).splitlines() or [""])[0][:120]
+        return module, "eager", f"trace failed ({type(exc).__name__}: {first}); eager used, same embeddings"
+    return frozen, "trace", "TorchScript trace + freeze"

@@ -62,14 +62,32 @@ class ProbeOutcome:
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
-def participant_means(embeddings: np.ndarray, participant_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Average segment embeddings per participant; returns (unique ids in first-seen order, means)."""
+#: rows of embeddings summed at a time by :func:`participant_means` (16 MB of float32 at 256-d)
+MEANS_CHUNK_ROWS = 16_384
+
+
+def participant_means(embeddings: Any, participant_ids: np.ndarray,
+                      chunk_rows: int = MEANS_CHUNK_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """Average segment embeddings per participant; returns (unique ids in first-seen order, means).
+
+    ``embeddings`` is anything sliceable by rows with a ``shape`` (a numpy array, a memory map, a zarr
+    array such as the embedding cache's): it is read ``chunk_rows`` rows at a time into float64 sums, so
+    memory is the participants' sums plus one chunk, whatever the number of segments.
+    """
     ids, first, inverse = np.unique(participant_ids, return_index=True, return_inverse=True)
-    sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
-    np.add.at(sums, inverse, embeddings)
-    means = sums / np.bincount(inverse, minlength=len(ids))[:, None]
     order = np.argsort(first)
-    return ids[order], means[order]
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    inverse = rank[inverse]  # participants numbered in first-seen order: the sums need no reordering copy
+    sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
+    for lo in range(0, len(inverse), chunk_rows):
+        rows = inverse[lo:lo + chunk_rows]
+        by_owner = np.argsort(rows, kind="stable")
+        owners, starts = np.unique(rows[by_owner], return_index=True)
+        chunk = np.asarray(embeddings[lo:lo + chunk_rows], dtype=np.float64)[by_owner]
+        sums[owners] += np.add.reduceat(chunk, starts, axis=0)  # one sum per participant in the chunk
+    sums /= np.bincount(inverse, minlength=len(ids))[:, None]  # in place: the means
+    return ids[order], sums
 
 
 def check_targets(task: TaskSpec, y: np.ndarray, folds: int) -> None:

@@ -27,7 +27,7 @@ from harness.embed_cache import EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
-from harness.inference import resolve_dtype
+from harness.inference import check_inference_path, choose_inference_path, resolve_dtype
 from harness.label_efficiency import label_efficiency
 from harness.overlap import training_overlap
 from harness.plugins import PluginHost, get_host
@@ -59,6 +59,8 @@ class RunConfig:
     progress: bool = True
     skip_unsuitable: bool = False
     dtype: str = "float32"
+    #: ``--inference``: forward path for torch encoders (auto: a frozen trace where the encoder offers one)
+    inference: str = "auto"
     data_root: str | None = None  # object-storage store root for dataset names (``--data-url``)
     #: shares of each training fold's participants for the label-efficiency curve (empty: none)
     label_fractions: tuple[float, ...] = ()
@@ -74,6 +76,7 @@ class RunConfig:
                                   ("batch_size", options.BATCH_SIZE, self.batch_size)):
             kind.check(value, name)
         options.JOBS.check(self.label_jobs, "label_jobs")
+        check_inference_path(self.inference)
         if self.label_fractions:
             from harness.label_efficiency import check_fractions
 
@@ -114,10 +117,30 @@ def _adapted_blocks(encoder: Encoder, store: SignalStore, start: int, block: int
                             channel_names=store.channel_names)
 
 
+def _embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: int, hi: int) -> np.ndarray:
+    """One ``encoder.embed`` call, its failures and wrong shapes or values turned into one-line errors."""
+    try:
+        with inference_context(device, dtype):
+            emb = np.asarray(encoder.embed(batch), dtype=np.float32)
+    except HarnessError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"encoder '{encoder.name}' failed while embedding segments {lo}-{hi}: "
+                          f"{type(exc).__name__}: {exc}", "fix the encoder or disable its plugin") from exc
+    expected = (len(batch.signal), encoder.embedding_dim)
+    if emb.shape != expected:
+        raise PluginError(f"encoder '{encoder.name}' returned embeddings of shape {emb.shape}, "
+                          f"expected {expected}", "fix the encoder's embed()")
+    fault = finite_problem(encoder.name, emb)
+    if fault:
+        raise fault
+    return emb
+
+
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
                 progress: bool = True, device: str = "cpu", dtype: str = "float32",
-                input_labels: tuple[str, ...] = (),
-                warn: Callable[[str], None] | None = None) -> tuple[np.ndarray, dict[str, Any], bool, float]:
+                input_labels: tuple[str, ...] = (), warn: Callable[[str], None] | None = None,
+                inference_path: str = "eager") -> tuple[np.ndarray, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached).
 
     Only the participant labels the encoder's spec declares as ``input_labels`` reach ``Batch.labels``.
@@ -128,6 +151,7 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
                                      channel_names=store.channel_names)
     key = cache_key({"encoder": encoder.name, "encoder_revision": encoder.revision,
                      "store_revision": store.revision, "adapter": probe_policy, "dtype": dtype,
+                     **({"inference_path": inference_path} if inference_path != "eager" else {}),
                      "input_spec": encoder.input_spec.to_dict() if encoder.input_spec else None})
     labels = store.participants
     pid_all = store.participant_ids
@@ -145,23 +169,14 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
         for lo, hi, adapted in _adapted_blocks(encoder, store, start, block, n_valid_all):
             seen_inputs.update(adapted.signal)
             rows = adapted.row_of + lo
-            batch = Batch(adapted.signal, encoder.input_spec.fs if encoder.input_spec else store.fs,
-                          pid_all[rows], adapted.n_valid, {k: v[rows] for k, v in label_rows.items()})
-            try:
-                with inference_context(device, dtype):
-                    emb = np.asarray(encoder.embed(batch), dtype=np.float32)
-            except HarnessError:
-                raise
-            except Exception as exc:
-                raise PluginError(f"encoder '{encoder.name}' failed while embedding segments {lo}-{hi}: "
-                                  f"{type(exc).__name__}: {exc}", "fix the encoder or disable its plugin") from exc
-            expected = (len(adapted.signal), encoder.embedding_dim)
-            if emb.shape != expected:
-                raise PluginError(f"encoder '{encoder.name}' returned embeddings of shape {emb.shape}, "
-                                  f"expected {expected}", "fix the encoder's embed()")
-            fault = finite_problem(encoder.name, emb)
-            if fault:
-                raise fault
+            fs = encoder.input_spec.fs if encoder.input_spec else store.fs
+            parts = []
+            for b in range(0, len(adapted.signal), batch_size):  # the encoder sees --batch-size rows per call
+                sl = slice(b, b + batch_size)
+                batch = Batch(adapted.signal[sl], fs, pid_all[rows[sl]], adapted.n_valid[sl],
+                              {k: v[rows[sl]] for k, v in label_rows.items()})
+                parts.append(_embed_batch(encoder, batch, device, dtype, lo, hi))
+            emb = np.concatenate(parts) if parts else np.zeros((0, encoder.embedding_dim), np.float32)
             per_segment = mean_by_row(emb, adapted.row_of, hi - lo)
             seen_embeddings.update(per_segment)
             yield lo, hi, per_segment
@@ -333,9 +348,13 @@ class Runner:
         load_s = time.perf_counter() - t0
         notes: list[str] = []
         precision = resolve_dtype(self.config.dtype, self.device, uses_torch=uses_torch(entry))  # --dtype auto
+        path = choose_inference_path(encoder, self.config.inference, precision.dtype)  # --inference auto
+        if path.path != "trace" and path.reason.startswith("trace failed"):
+            warn(f"{encoder.name}: {path.reason}")
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
-            device=self.device, dtype=precision.dtype, input_labels=entry.spec.input_labels, warn=notes.append)
+            device=self.device, dtype=precision.dtype, input_labels=entry.spec.input_labels, warn=notes.append,
+            inference_path=path.path)
         for note in notes:
             warn(note)
         constant_by_design = bool(getattr(encoder, "constant_embedding", False))
@@ -373,7 +392,7 @@ class Runner:
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                         "input_adaptation": adapter_policy, "aggregation": aggregation,
-                        **precision.to_dict()},
+                        **precision.to_dict(), **path.to_dict()},
                 segments=n_segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),

@@ -29,6 +29,7 @@ class Suite:
     bootstrap: int = 1000
     tolerance: float = 0.01
     dtype: str = "float32"
+    inference: str = "auto"
     #: label-efficiency curve: shares of each training fold's participants, seeded repeats, processes
     label_fractions: list[float] = field(default_factory=list)
     label_repeats: int = 3
@@ -82,7 +83,7 @@ def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: boo
     for dataset in suite.datasets:
         config = RunConfig(encoders=suite.encoders, tasks=suite.tasks, dataset=dataset, seed=suite.seed,
                            device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
-                           progress=progress, skip_unsuitable=True, dtype=suite.dtype,
+                           progress=progress, skip_unsuitable=True, dtype=suite.dtype, inference=suite.inference,
                            label_fractions=tuple(suite.label_fractions), label_repeats=suite.label_repeats,
                            label_jobs=suite.label_jobs)
         results += Runner(config).run()

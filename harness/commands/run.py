@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", default="float32", choices=("auto", "float32", "bfloat16", "float16"),
                    help="inference precision for torch encoders (autocast); auto: bfloat16 only where the "
                         "CPU/GPU runs it natively, else float32; recorded in results")
+    p.add_argument("--inference", default="auto", choices=("auto", "eager", "trace"),
+                   help="forward path for torch encoders: trace (TorchScript trace + freeze, same embeddings "
+                        "within 1e-6, faster on CPU), eager, or auto (trace where the encoder offers it); "
+                        "recorded in results")
     p.add_argument("--label-fractions", type=options.LABEL_FRACTIONS, default=None, metavar="F[,F...]",
                    help="also fit probes on these shares of each training fold's participants, e.g. "
                         "0.01,0.05,0.1,0.25,0.5,1, and record the label-efficiency curve")
@@ -52,7 +56,7 @@ def handle(args: argparse.Namespace) -> int:
                        seed=args.seed, device=args.device, output=args.output or results_dir(),
                        checkpoint=args.checkpoint, batch_size=args.batch_size, folds=args.folds,
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
-                       skip_unsuitable=args.skip_unsuitable, dtype=args.dtype,
+                       skip_unsuitable=args.skip_unsuitable, dtype=args.dtype, inference=args.inference,
                        data_root=args.data_url, label_fractions=tuple(args.label_fractions or ()),
                        label_repeats=args.label_repeats, label_jobs=args.label_jobs)
     runner = Runner(config)

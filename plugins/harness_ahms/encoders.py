@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness import Batch, DataError, EncoderSpec, InputSpec, RecipeSpec, UsageError
+from harness import Batch, DataError, EncoderSpec, InputSpec, RecipeSpec, UsageError, trace_module
 from harness_ahms import AUGMENTATION_DEFAULTS, LOSS_DEFAULTS
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -61,6 +61,21 @@ def recipe_for(modality: str, pair_policy: str, koleo: bool) -> RecipeSpec:
     )
 
 
+def _EmbedModule(model: Any) -> Any:
+    """``model.embed`` as a module's forward, so TorchScript can trace it."""
+    import torch
+
+    class EmbedModule(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, x: Any) -> Any:
+            return self.model.embed(x)
+
+    return EmbedModule().eval()
+
+
 class AHMSEncoder:
     """A frozen 1-D EfficientNet returning 256-d embeddings (eval mode, inference mode, batched)."""
 
@@ -82,6 +97,20 @@ class AHMSEncoder:
         self.training_revisions = tuple(d.get("revision") for d in source.get("data") or () if d.get("revision"))
         self.batch_size = batch_size
         self.embedding_dim = int(model.config.embed_dim)
+        self._forward: Any = self.model.embed
+
+    def use_inference_path(self, path: str, dtype: str) -> tuple[str, str]:
+        """Run the forward eagerly or as a frozen TorchScript trace (``harness.Encoder``'s optional hook)."""
+        if path != "trace":
+            self._forward = self.model.embed
+            return "eager", "asked for"
+        import torch
+
+        spec = self.input_spec
+        example = torch.zeros((2, spec.channels, spec.samples), device=self.device)
+        self._forward, used, reason = trace_module(_EmbedModule(self.model), example,
+                                                   device_type=self.device.type, dtype=dtype)
+        return used, reason
 
     def embed(self, batch: Batch) -> Any:
         import numpy as np
@@ -96,7 +125,7 @@ class AHMSEncoder:
         with torch.inference_mode():
             for start in range(0, len(signal), self.batch_size):
                 x = torch.from_numpy(signal[start:start + self.batch_size]).to(self.device)
-                out.append(self.model.embed(x).float().cpu().numpy())
+                out.append(self._forward(x).float().cpu().numpy())
         if not out:
             return np.zeros((0, self.embedding_dim), dtype=np.float32)
         return np.concatenate(out).astype(np.float32, copy=False)

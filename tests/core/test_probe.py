@@ -114,3 +114,19 @@ def test_informative_features_have_no_diagnostics():
     x = rng.standard_normal((300, 4))
     y = 50 + 10 * x[:, 0] + rng.standard_normal(300)
     assert run_probe(AGE, x, y, CFG).diagnostics == {}
+
+
+def test_participant_means_read_a_zarr_array_chunk_by_chunk(tmp_path):
+    """The embedding cache's zarr array is averaged in slices: same means as the whole in-memory array."""
+    import zarr
+
+    rng = np.random.default_rng(1)
+    emb = rng.standard_normal((1000, 8)).astype(np.float32)
+    pids = rng.integers(0, 37, 1000).astype(str)
+    array = zarr.create_array(str(tmp_path / "e.zarr"), shape=emb.shape, chunks=(64, 8), dtype="float32")
+    array[:] = emb
+    ids, means = participant_means(emb, pids)
+    chunked_ids, chunked = participant_means(array, pids, chunk_rows=100)
+    assert (chunked_ids == ids).all()
+    np.testing.assert_allclose(chunked, means, rtol=1e-12)
+    assert np.isclose(means[0], emb[pids == ids[0]].mean(0)).all()
