@@ -102,3 +102,21 @@ def test_committed_results_rescore_bit_for_bit(path):
         low, high = bootstrap_ci(metric, y, pred, n=probe["bootstrap"], seed=probe["seed"] + 1000 + i,
                                  confidence=probe["confidence"])
         assert {"value": metric.reference(y, pred), "ci_low": low, "ci_high": high} == stored["scores"][name]
+
+
+def test_fast_auroc_equals_rankdata_bit_for_bit_with_ties():
+    """The bootstrap's AUROC (one stable sort) is the Mann-Whitney value from scipy's average ranks,
+    exactly, so committed CIs re-score identically."""
+    from scipy.stats import rankdata
+
+    from harness.metrics import _auroc_fast
+
+    rng = np.random.default_rng(3)
+    for trial in range(300):
+        n = int(rng.integers(4, 200))
+        y = np.r_[0, 1, rng.integers(0, 2, n - 2)]
+        score = rng.integers(0, 6, n).astype(float) if trial % 2 else rng.standard_normal(n)
+        pos = y == 1
+        ranks = rankdata(score)
+        expected = (ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum())
+        assert _auroc_fast(y, score) == expected
