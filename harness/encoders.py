@@ -66,6 +66,10 @@ class Encoder(Protocol):
     Optional: ``constant_embedding = True`` declares an encoder whose embedding is the same for every
     segment by design (the ``prior`` baseline). Any other encoder that returns the same embedding for
     all segments of a store whose inputs differ is refused (:mod:`harness.embedding_checks`).
+
+    Optional: ``use_inference_path(path, dtype) -> (path_used, reason)`` lets ``--inference`` switch a
+    torch encoder's forward (``"trace"`` or ``"eager"``); build it with :func:`harness.trace_module`,
+    which falls back to eager where tracing fails. Encoders without it run their own forward.
     """
 
     name: str
