@@ -3,7 +3,8 @@
 Steps, in order, all recorded in ``Adapted.policy`` so results say exactly what was done:
 channel mapping (same count: as is; one wanted and several stored: mean of channels; otherwise the first
 N channels, or repetition when fewer are stored), resampling of the valid part to the encoder's rate
-(polyphase, anti-aliased), per-segment per-channel z-score when asked, then fitting to the window: longer
+(polyphase, anti-aliased), per-segment per-channel z-score or [-1, 1] min-max scaling when asked, then
+fitting to the window: longer
 recordings are centre-cropped or cut into consecutive windows (embeddings averaged later); shorter ones
 are zero-padded (``n_valid`` says how much is real) or tiled.
 """
@@ -30,11 +31,12 @@ class Adapted:
 
 
 def channel_plan(have: int, wanted: int, names: list[str] | None = None,
-                 preferred: tuple[str, ...] = ()) -> tuple[str, list[int] | None, str]:
+                 preferred: tuple[str, ...] = (), fewer: str = "repeat") -> tuple[str, list[int] | None, str]:
     """How ``have`` stored channels become ``wanted``: (operation, picked indices, description).
 
-    Operations: ``pick`` (by name), ``identity``, ``mean``, ``first``, ``repeat``. A pure function of
-    the store's layout, so the policy is known before any signal is read.
+    Operations: ``pick`` (by name), ``identity``, ``mean``, ``first``, ``repeat`` (refused with
+    ``fewer="refuse"``). A pure function of the store's layout, so the policy is known before any signal
+    is read.
     """
     lookup = {name.strip().lower(): i for i, name in enumerate(names or [])}
     picked = [lookup[p.lower()] for p in preferred if p.lower() in lookup]
@@ -46,12 +48,17 @@ def channel_plan(have: int, wanted: int, names: list[str] | None = None,
         return "mean", None, f"mean of {have} channels"
     if have > wanted:
         return "first", None, f"first {wanted} of {have} channels"
+    if fewer == "refuse":
+        stored = f" ({', '.join(names)})" if names else ""
+        wanted_names = f" ({', '.join(preferred)})" if preferred else ""
+        raise DataError(f"the encoder needs {wanted} channels and the store has {have}{stored}",
+                        f"use a dataset with {wanted} channels{wanted_names}")
     return "repeat", None, f"{have} channel(s) repeated to {wanted}"
 
 
-def _map_channels(x: np.ndarray, wanted: int, names: list[str] | None = None,
-                  preferred: tuple[str, ...] = ()) -> np.ndarray:
-    op, picked, _ = channel_plan(x.shape[1], wanted, names, preferred)
+def _map_channels(x: np.ndarray, spec: InputSpec, names: list[str] | None = None) -> np.ndarray:
+    wanted = spec.channels
+    op, picked, _ = channel_plan(x.shape[1], wanted, names, spec.preferred_channels, spec.fewer_channels)
     if op == "pick":
         return x[:, picked]
     if op == "identity":
@@ -80,7 +87,8 @@ def adaptation_policy(fs: float, spec: InputSpec | None, *, channels: int,
     """What :func:`adapt` does to a store of this layout (recorded in results and cache keys)."""
     if spec is None:
         return {"adapter": "none"}
-    _, _, description = channel_plan(channels, spec.channels, channel_names, spec.preferred_channels)
+    _, _, description = channel_plan(channels, spec.channels, channel_names, spec.preferred_channels,
+                                     spec.fewer_channels)
     return {
         "adapter": "harness.adapter/1", "source_fs": float(fs), "target_fs": spec.fs,
         "channels": description, "source_channels": channel_names, "normalise": spec.normalise,
@@ -107,6 +115,15 @@ def zscore(x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     mean = wide.mean(axis=-1, keepdims=True)
     std = wide.std(axis=-1, keepdims=True)
     return ((wide - mean) / np.maximum(std, eps)).astype(np.float32)
+
+
+def minmax(x: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """Per-row, per-channel scaling to [-1, 1] (HuBERT-ECG's ``utils.scaling``); flat rows become -1,
+    as there. Computed in float64 for the same reason as :func:`zscore`."""
+    wide = np.asarray(x, dtype=np.float64)
+    low = wide.min(axis=-1, keepdims=True)
+    span = wide.max(axis=-1, keepdims=True) - low
+    return (2 * (wide - low) / (span + eps) - 1).astype(np.float32)
 
 
 def _fit_block(x: np.ndarray, samples: int, long_policy: str,
@@ -150,7 +167,7 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
         return Adapted(clean, n_valid.copy(), np.arange(len(signal)),
                        adaptation_policy(fs, None, channels=signal.shape[1]))
     long_policy = long_policy or spec.long_policy
-    mapped = _map_channels(signal, spec.channels, channel_names, spec.preferred_channels)
+    mapped = _map_channels(signal, spec, channel_names)
     blocks: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     row_of: list[np.ndarray] = []
@@ -163,6 +180,8 @@ def adapt(signal: np.ndarray, n_valid: np.ndarray, fs: float, spec: InputSpec | 
         part = _resample(part, fs, spec.fs)
         if spec.normalise == "zscore":
             part = zscore(part)
+        elif spec.normalise == "minmax":
+            part = minmax(part)
         windows, valid, rows = _fit_block(part, spec.samples, long_policy, spec.short_policy)
         blocks.append(windows)
         lengths.append(valid)

@@ -12,10 +12,13 @@ import numpy as np
 class InputSpec:
     """The input an encoder expects; the core's input adapter turns any store into it.
 
-    ``normalise`` is ``"zscore"`` (per segment, per channel) or ``"none"``. ``long_policy`` says what to
+    ``normalise`` is ``"zscore"`` (per segment, per channel), ``"minmax"`` (per segment, per channel, to
+    [-1, 1]) or ``"none"``. ``long_policy`` says what to
     do with recordings longer than the window: ``"crop"`` (centre crop) or ``"windows"`` (embed
     consecutive windows and average the embeddings). Shorter recordings are zero-padded after
-    normalisation (``short_policy="pad"``) or tiled (``"tile"``).
+    normalisation (``short_policy="pad"``) or tiled (``"tile"``). ``fewer_channels`` says what a store
+    with fewer channels than ``channels`` gets: ``"repeat"`` (its channels repeated) or ``"refuse"`` (the
+    run refuses that dataset: a 12-lead model fed one repeated lead would score something else).
     """
 
     modality: str
@@ -26,13 +29,17 @@ class InputSpec:
     long_policy: str = "windows"
     short_policy: str = "pad"
     preferred_channels: tuple[str, ...] = ()
+    fewer_channels: str = "repeat"
 
     @property
     def samples(self) -> int:
         return round(self.fs * self.window_s)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "preferred_channels": list(self.preferred_channels), "samples": self.samples}
+        out = {**asdict(self), "preferred_channels": list(self.preferred_channels), "samples": self.samples}
+        if self.fewer_channels == "repeat":  # the default is left out: dicts recorded before it existed
+            del out["fewer_channels"]        # (cache keys, weights revisions) stay the same
+        return out
 
 
 @dataclass

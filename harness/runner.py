@@ -20,7 +20,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from harness import options
-from harness.adapter import adapt, adaptation_policy, mean_by_row
+from harness.adapter import adapt, adaptation_policy, channel_plan, mean_by_row
 from harness.analyses import result_extras
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
@@ -314,6 +314,17 @@ class Runner:
                 f"encoder '{entry.name}' takes {'/'.join(mods)} data, dataset '{store.name}' is {store.modality}",
                 "choose a dataset of that modality"))
             return []
+        for wanted in entry.spec.input_specs:
+            if wanted.modality != store.modality:
+                continue
+            try:
+                channel_plan(len(store.channel_names), wanted.channels, store.channel_names,
+                             wanted.preferred_channels, wanted.fewer_channels)
+            except DataError as exc:
+                self._skip(entry, tasks, store, DataError(
+                    f"encoder '{entry.name}' needs {wanted.channels} channels, dataset '{store.name}' has "
+                    f"{len(store.channel_names)} ({', '.join(store.channel_names)})", exc.fix))
+                return []
         needs = entry.spec.requires_any_label
         if needs and not set(needs) & set(store.labels):
             self._skip(entry, tasks, store, UsageError(

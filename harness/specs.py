@@ -78,6 +78,9 @@ class FieldChecks:
                   f"must be a callable or a 'package.module:attr' string, got {value!r}")
 
 
+NORMALISATIONS = ("zscore", "minmax", "none")
+
+
 def input_spec_problems(spec: object, where: str = "input_spec") -> list[str]:
     """What is wrong with an :class:`InputSpec` (used by encoder and recipe specs)."""
     p = FieldChecks()
@@ -89,9 +92,10 @@ def input_spec_problems(spec: object, where: str = "input_spec") -> list[str]:
     p.need(isinstance(spec.fs, int | float) and spec.fs > 0, f"{where}.fs", "must be a positive rate in Hz")
     p.need(isinstance(spec.window_s, int | float) and spec.window_s > 0, f"{where}.window_s",
            "must be a positive number of seconds")
-    p.need(spec.normalise in ("zscore", "none"), f"{where}.normalise", "must be 'zscore' or 'none'")
+    p.need(spec.normalise in NORMALISATIONS, f"{where}.normalise", "must be 'zscore', 'minmax' or 'none'")
     p.need(spec.long_policy in ("crop", "windows"), f"{where}.long_policy", "must be 'crop' or 'windows'")
     p.need(spec.short_policy in ("pad", "tile"), f"{where}.short_policy", "must be 'pad' or 'tile'")
+    p.need(spec.fewer_channels in ("repeat", "refuse"), f"{where}.fewer_channels", "must be 'repeat' or 'refuse'")
     p.names(tuple(spec.preferred_channels), f"{where}.preferred_channels")
     return p.items
 

@@ -34,7 +34,7 @@ def real_data(subfolder: str) -> Path:
 
 def write_store(path: Path, *, participants: int = 30, segments: int = 3, modality: str = "ppg",
                 channels: int = 4, fs: float = 64.0, seconds: float = 60.0, seed: int = 0,
-                labels: dict | None = None) -> Path:
+                labels: dict | None = None, channel_names: list[str] | None = None) -> Path:
     """A small store of noisy pulse trains whose heart rate follows age (for fast, meaningful tests)."""
     from harness.store import StoreWriter
 
@@ -44,7 +44,7 @@ def write_store(path: Path, *, participants: int = 30, segments: int = 3, modali
     ages = rng.uniform(20, 80, participants)
     sex = rng.integers(0, 2, participants).astype(float)
     with StoreWriter(path, dataset=path.stem, modality=modality, fs=fs,
-                     channel_names=[f"ch{i}" for i in range(channels)], samples=n_t, units="a.u.",
+                     channel_names=channel_names or [f"ch{i}" for i in range(channels)], samples=n_t, units="a.u.",
                      source="test", license="CC0-1.0", chunk_segments=8, shard_segments=32) as writer:
         for p in range(participants):
             hr = 95 - 0.5 * ages[p] + 5 * sex[p]

@@ -1,4 +1,5 @@
-"""Published open-weight encoders (PaPaGei-S/-P, Pulse-PPG, ECGFounder single-lead), written from their code.
+"""Published open-weight encoders (PaPaGei-S/-P, Pulse-PPG, ECGFounder single-lead, HuBERT-ECG BASE),
+written from their code.
 
 Registration reads plain data (:mod:`harness_zoo.cards`) and imports no torch. Weights are never bundled
 or downloaded: the user fetches the official file, converts it once with ``harness weights import FILE
@@ -12,7 +13,7 @@ from harness_zoo.cards import CARDS, PLUGIN_VERSION
 __version__ = PLUGIN_VERSION
 
 _SUFFIX = {"papagei-s": "papagei_s", "papagei-p": "papagei_p", "pulse-ppg": "pulse_ppg",
-           "ecgfounder-1lead": "ecgfounder_1lead"}
+           "ecgfounder-1lead": "ecgfounder_1lead", "hubert-ecg-base": "hubert_ecg_base"}
 
 
 def specs() -> list[EncoderSpec]:

@@ -36,6 +36,10 @@ class ZooCard:
     # keys of a training checkpoint that hold the model's state dict, tried in order
     containers: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ("module.",)
+    # tensors of the checkpoint that no embedding uses (pretraining heads), dropped by the import
+    ignored_prefixes: tuple[str, ...] = ()
+    # (old, new) name suffixes: spellings of the same tensor by other library versions
+    renamed: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -51,6 +55,9 @@ PAPAGEI_WEIGHTS = "https://zenodo.org/records/13983110"
 PAPAGEI_INPUT = InputSpec("ppg", channels=1, fs=125.0, window_s=10.0, normalise="zscore",
                           long_policy="windows", short_policy="pad")
 PAPAGEI_NOT_APPLIED = "pyPPG band-pass 0.5-12 Hz (apply it to the recordings before import for parity)"
+
+# The twelve leads in the order HuBERT-ECG's training data stores them (PTB-XL / PhysioNet Challenge order).
+TWELVE_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
 PULSEPPG_CONFIG = {"base_filters": 128, "kernel_size": 11, "stride": 2, "groups": 1, "n_block": 12}
 
@@ -124,6 +131,39 @@ CARDS: dict[str, ZooCard] = {card.name: card for card in (
         preprocessing_not_applied="util.filter_bandpass of dataset.py (50 Hz notch, Butterworth 0.67-40 Hz, "
                                   "median-filter baseline removal)",
         containers=("state_dict",),
+    ),
+    ZooCard(
+        name="hubert-ecg-base",
+        description="HuBERT-ECG BASE (Coppola et al.): 12-lead ECG HuBERT transformer, masked prediction of "
+                    "k-means codes, 9.1 M ECGs; 768-d.",
+        # dataset.py + utils.py: per-lead min-max scaling to [-1, 1], 5 s at 100 Hz (500 Hz / 5), the 12
+        # leads flattened one after another into 6,000 samples (the model does the flattening).
+        input_spec=InputSpec("ecg", channels=12, fs=100.0, window_s=5.0, normalise="minmax",
+                             long_policy="windows", short_policy="pad", preferred_channels=TWELVE_LEADS,
+                             fewer_channels="refuse"),
+        embedding_dim=768, parameters=92_798_848,
+        config={"class": "transformers.HubertModel (HuBERTECG)", "hidden_size": 768, "num_hidden_layers": 12,
+                "num_attention_heads": 12, "intermediate_size": 3072, "conv_dim": [512] * 5,
+                "conv_kernel": [10, 3, 3, 2, 2], "conv_stride": [4, 2, 2, 2, 2], "feat_extract_norm": "group",
+                "do_stable_layer_norm": False, "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16},
+        license="CC BY-NC 4.0 (code and weights; non-commercial use only)",
+        citation=("Coppola, Savardi, Massussi, Adamo, Metra, Signoroni. HuBERT-ECG as a self-supervised "
+                  "foundation model for broad and scalable cardiac applications. medRxiv 2024.11.14.24317328"),
+        weights_url="https://huggingface.co/Edoardo-BS/hubert-ecg-base",
+        weights_file="model.safetensors",
+        source={"repository": "https://github.com/Edoar-do/HuBERT-ECG", "file": "code/hubert_ecg.py",
+                "sizes": "code/pretrain.py (--largeness base, --downsampling_factor 5)",
+                "input": "code/dataset.py, code/utils.py (scaling)",
+                "commit": "affe1f9", "modules": "transformers 4.46.3 models/hubert/modeling_hubert.py"},
+        probed_output="last_hidden_state.mean(dim=1), what hubert_ecg_classification.py pools before its "
+                      "classifier",
+        preprocessing_not_applied="utils.apply_filter (FIR band-pass 0.05-47 Hz) before saving; the harness "
+                                  "resamples each lead (polyphase) where they decimate the flattened leads, "
+                                  "and scales each segment where they scale the whole recording",
+        prefixes=("module.", "hubert_ecg."),
+        ignored_prefixes=("final_proj.", "label_embedding."),
+        renamed=(("pos_conv_embed.conv.weight_g", "pos_conv_embed.conv.parametrizations.weight.original0"),
+                 ("pos_conv_embed.conv.weight_v", "pos_conv_embed.conv.parametrizations.weight.original1")),
     ),
 )}
 

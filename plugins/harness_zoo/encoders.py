@@ -145,3 +145,7 @@ def make_pulse_ppg(**kwargs: Any) -> ZooEncoder:
 
 def make_ecgfounder_1lead(**kwargs: Any) -> ZooEncoder:
     return make_encoder("ecgfounder-1lead", **kwargs)
+
+
+def make_hubert_ecg_base(**kwargs: Any) -> ZooEncoder:
+    return make_encoder("hubert-ecg-base", **kwargs)

@@ -2,8 +2,9 @@
 
 ``state_dict_from_checkpoint`` is what ``harness weights import`` calls (through each spec's
 ``weights_import``): it unwraps the training container the authors saved (Pulse-PPG's ``{"net": ...}``),
-strips the DDP ``module.`` prefix, and refuses, in one line, tensors that are missing, unexpected or of
-another shape than the architecture written here.
+strips the DDP ``module.`` prefix, drops the pretraining heads no embedding uses, renames tensors other
+library versions spell differently (HuBERT's weight-norm ``weight_g``/``weight_v``), and refuses, in one
+line, tensors that are missing, unexpected or of another shape than the architecture written here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def build_model(name: str) -> nn.Module:
         from harness_zoo.net1d import Net1D
 
         return Net1D(**{k: v for k, v in card.config.items() if k != "class"}).eval()
+    if name == "hubert-ecg-base":
+        from harness_zoo.hubert import HuBERTECG
+
+        return HuBERTECG().eval()
     settings = {k: card.config[k] for k in ("base_filters", "kernel_size", "stride", "groups", "n_block")}
     if name.startswith("papagei"):
         model = PaPaGeiResNet(**settings, n_classes=card.config["n_classes"],
@@ -56,9 +61,13 @@ def _unwrap(card: ZooCard, obj: Any) -> Mapping[str, Any]:
 
 
 def _strip(card: ZooCard, name: str) -> str:
+    """The checkpoint's tensor name in this architecture's spelling."""
     for prefix in card.prefixes:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            name = name[len(prefix):]
+    for old, new in card.renamed:
+        if name.endswith(old):
+            return name[:-len(old)] + new
     return name
 
 
@@ -70,6 +79,7 @@ def state_dict_from_checkpoint(name: str, obj: Any) -> dict[str, torch.Tensor]:
     """Official checkpoint contents -> the exact state dict of :func:`build_model` (cast to its dtypes)."""
     card = CARDS[name]
     state = {_strip(card, str(k)): v for k, v in _unwrap(card, obj).items()}
+    state = {k: v for k, v in state.items() if not k.startswith(card.ignored_prefixes)}
     not_tensors = sorted(k for k, v in state.items() if not isinstance(v, torch.Tensor))
     expected = build_model(name).state_dict()
     missing = sorted(set(expected) - set(state))

@@ -29,3 +29,7 @@ def import_pulse_ppg(obj: Any) -> Any:
 
 def import_ecgfounder_1lead(obj: Any) -> Any:
     return _convert("ecgfounder-1lead", obj)
+
+
+def import_hubert_ecg_base(obj: Any) -> Any:
+    return _convert("hubert-ecg-base", obj)
