@@ -32,11 +32,12 @@ def evaluate(encoders: str | Sequence[str], tasks: str | Sequence[str], dataset:
              output: str | Path | None = None, seed: int = 0, folds: int = 5, bootstrap: int = 1000,
              device: str = "auto", dtype: str = "float32", inference: str = "auto", checkpoint: str | None = None,
              batch_size: int = 64, use_cache: bool = True, progress: bool = False,
-             label_fractions: Sequence[float] = (), label_repeats: int = 3, label_jobs: int = 1) -> list[Result]:
+             label_fractions: Sequence[float] = (), label_repeats: int = 3, label_jobs: int = 1,
+             probe_jobs: int = 1) -> list[Result]:
     """Score each encoder on each task (``harness run`` without the subprocess); returns the results.
 
     ``label_fractions`` (e.g. ``(0.1, 0.5, 1)``) adds each result's label-efficiency curve, as
-    ``--label-fractions`` does.
+    ``--label-fractions`` does. ``probe_jobs`` fits the probes in that many processes (``--probe-jobs``).
 
     ``dataset`` is a registered name or a store path (default: the encoder's modality default, as in
     ``harness run``). Results are written under ``output`` (default: the setting ``HARNESS_RESULTS``,
@@ -49,7 +50,8 @@ def evaluate(encoders: str | Sequence[str], tasks: str | Sequence[str], dataset:
                        seed=seed, device=device, output=Path(output) if output is not None else results_dir(),
                        checkpoint=checkpoint, batch_size=batch_size, folds=folds, bootstrap=bootstrap,
                        use_cache=use_cache, progress=progress, dtype=dtype, inference=inference,
-                       label_fractions=tuple(label_fractions), label_repeats=label_repeats, label_jobs=label_jobs)
+                       label_fractions=tuple(label_fractions), label_repeats=label_repeats, label_jobs=label_jobs,
+                       probe_jobs=probe_jobs)
     return Runner(config).run()
 
 

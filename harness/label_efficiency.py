@@ -25,6 +25,7 @@ import numpy as np
 
 from harness.errors import UsageError
 from harness.metrics import get_metric
+from harness.parallel import in_processes
 from harness.probe import ProbeConfig, fit_predict, outer_splitter, uninformative
 from harness.probe_diagnostics import captured_warnings
 from harness.tasks import TaskSpec
@@ -121,14 +122,8 @@ def label_efficiency(task: TaskSpec, features: np.ndarray, y: np.ndarray, config
     folds = list(outer_splitter(task, config).split(features, y))
     informative = not uninformative(features)
     work = [(k, f, r) for k, f in enumerate(fractions) if f < 1 for r in range(repeats)]
-    if jobs > 1 and len(work) > 1:
-        from joblib import Parallel, delayed, parallel_config
-
-        with parallel_config(backend="loky", n_jobs=jobs, inner_max_num_threads=1):
-            done = Parallel()(delayed(_repeat)(task, features, y, folds, config, f, k, r, informative)
-                              for k, f, r in work)
-    else:
-        done = [_repeat(task, features, y, folds, config, f, k, r, informative) for k, f, r in work]
+    done = in_processes(_repeat, [(task, features, y, folds, config, f, k, r, informative) for k, f, r in work],
+                        jobs)
     outcome = {(k, r): d for (k, _, r), d in zip(work, done, strict=True)}
     points: list[dict[str, Any]] = []
     for k, fraction in enumerate(fractions):

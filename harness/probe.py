@@ -20,7 +20,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from harness.errors import DataError
-from harness.probe_diagnostics import captured_warnings, probe_diagnostics
+from harness.parallel import in_processes
+from harness.probe_diagnostics import WarningRecord, captured_warnings, probe_diagnostics
 from harness.scoring import score_predictions
 from harness.tasks import TaskSpec
 
@@ -135,8 +136,21 @@ def fit_predict(task: TaskSpec, x_train: np.ndarray, y_train: np.ndarray, x_test
     return model.predict_proba(x_test)[:, 1], {"C": float(np.ravel(model[-1].C_)[0])}
 
 
-def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig) -> ProbeOutcome:
+def _fit_fold(task: TaskSpec, features: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray,
+              config: ProbeConfig, fold: int) -> tuple[np.ndarray, dict[str, float], list[Any]]:
+    """One outer fold, as a pure function a worker process can run: predictions, chosen parameter, and the
+    warnings the fit raised (their categories, which is what the diagnostics count)."""
+    with captured_warnings() as caught:
+        pred, params = fit_predict(task, features[train], y[train], features[test], config, fold)
+    return pred, params, [WarningRecord(w.category) for w in caught]
+
+
+def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: ProbeConfig, *,
+              jobs: int = 1) -> ProbeOutcome:
     """Participant-disjoint cross-validated linear probe with bootstrap CIs.
+
+    ``jobs`` > 1 fits the outer folds in that many processes; every fold is a pure function of its
+    inputs, so the outcome is the same for any ``jobs``.
 
     Features that carry no information (the ``prior`` baseline) are not fitted: a regression fold
     predicts its training mean exactly, and every participant gets the same classification score, 0.5,
@@ -146,18 +160,22 @@ def run_probe(task: TaskSpec, features: np.ndarray, y: np.ndarray, config: Probe
     features = np.asarray(features, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     check_targets(task, y, config.folds)
-    splitter = outer_splitter(task, config)
+    folds = list(outer_splitter(task, config).split(features, y))
     pred = np.empty_like(y)
     fold_params: list[dict[str, Any]] = []
-    no_information = uninformative(features)
-    with captured_warnings() as caught:
-        for fold, (train, test) in enumerate(splitter.split(features, y)):
-            if no_information:
-                pred[test] = float(np.mean(y[train])) if task.kind == "regression" else 0.5
-                fold_params.append({"fold": fold, "model": "none (features carry no information)"})
-            else:
-                pred[test], params = fit_predict(task, features[train], y[train], features[test], config, fold)
-                fold_params.append({"fold": fold, **params})
+    if uninformative(features):
+        caught: list[Any] = []
+        for fold, (train, test) in enumerate(folds):
+            pred[test] = float(np.mean(y[train])) if task.kind == "regression" else 0.5
+            fold_params.append({"fold": fold, "model": "none (features carry no information)"})
+    else:
+        fits = in_processes(_fit_fold, [(task, features, y, train, test, config, fold)
+                                        for fold, (train, test) in enumerate(folds)], jobs)
+        caught = []
+        for fold, ((_, test), (fold_pred, params, warned)) in enumerate(zip(folds, fits, strict=True)):
+            pred[test] = fold_pred
+            fold_params.append({"fold": fold, **params})
+            caught.extend(warned)
     scores = score_predictions((task.metric, *task.extra_metrics), y, pred, bootstrap=config.bootstrap,
                                seed=config.seed, confidence=config.confidence)
     return ProbeOutcome(scores, fold_params, y, pred, probe_diagnostics(caught, fold_params, pred,

@@ -15,13 +15,22 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 #: categories that announce library API changes, not problems with the fit
 API_NOTICES = (FutureWarning, DeprecationWarning, PendingDeprecationWarning)
+
+
+@dataclass(frozen=True)
+class WarningRecord:
+    """What the diagnostics keep of a warning (its category): picklable, so fits in worker processes can
+    return the warnings they raised."""
+
+    category: type[Warning]
 
 
 @contextlib.contextmanager
@@ -34,7 +43,7 @@ def captured_warnings() -> Iterator[list[warnings.WarningMessage]]:
         yield caught
 
 
-def warning_counts(caught: list[warnings.WarningMessage]) -> dict[str, int]:
+def warning_counts(caught: Sequence[warnings.WarningMessage | WarningRecord]) -> dict[str, int]:
     """``{category name: count}``, most frequent first."""
     return dict(Counter(w.category.__name__ for w in caught).most_common())
 
@@ -53,8 +62,8 @@ def degenerate_tuning(fold_params: list[dict[str, Any]], grids: Mapping[str, np.
     return None
 
 
-def probe_diagnostics(caught: list[warnings.WarningMessage], fold_params: list[dict[str, Any]], pred: np.ndarray,
-                      grids: Mapping[str, np.ndarray]) -> dict[str, Any]:
+def probe_diagnostics(caught: Sequence[warnings.WarningMessage | WarningRecord], fold_params: list[dict[str, Any]],
+                      pred: np.ndarray, grids: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """The diagnostics of one probe (empty when there is nothing to report)."""
     out: dict[str, Any] = {}
     counts = warning_counts(caught)

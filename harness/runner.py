@@ -21,25 +21,25 @@ from tqdm.auto import tqdm
 
 from harness import options
 from harness.adapter import adapt, adaptation_policy, channel_plan, mean_by_row
-from harness.analyses import result_extras
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
 from harness.inference import check_inference_path, choose_inference_path, resolve_dtype
-from harness.label_efficiency import label_efficiency
 from harness.overlap import training_overlap
+from harness.parallel import each_in_processes
 from harness.plugins import PluginHost, get_host
-from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means, run_probe
+from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means
 from harness.probe_diagnostics import summary_line
 from harness.provenance import environment, resolve_device
 from harness.registry import Entry
 from harness.results import EncoderInfo, Result, build_result, write_result
-from harness.segment_probe import AGGREGATION, probe_segments, read_segment_targets
+from harness.segment_probe import read_segment_targets
 from harness.specs import EncoderSpec
 from harness.store import SignalStore
 from harness.store.checks import check_finite, check_lengths
+from harness.task_scoring import CurveSettings, TaskScore, score_task
 from harness.tasks import TaskSpec
 
 
@@ -67,6 +67,8 @@ class RunConfig:
     label_repeats: int = 3
     #: processes for the label-efficiency refits (the curve is the same for any number)
     label_jobs: int = 1
+    #: ``--probe-jobs``: processes for the probes, over tasks or one task's folds (same scores for any number)
+    probe_jobs: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -76,6 +78,7 @@ class RunConfig:
                                   ("batch_size", options.BATCH_SIZE, self.batch_size)):
             kind.check(value, name)
         options.JOBS.check(self.label_jobs, "label_jobs")
+        options.JOBS.check(self.probe_jobs, "probe_jobs")
         check_inference_path(self.inference)
         if self.label_fractions:
             from harness.label_efficiency import check_fractions
@@ -349,6 +352,19 @@ class Runner:
                 self._skip(entry, [task], store, problem)
         return keep
 
+    def _score_tasks(self, tasks: list[TaskSpec], store: SignalStore, embeddings: Any, ids: np.ndarray,
+                     features: np.ndarray, probe_cfg: ProbeConfig) -> Iterator[TaskScore]:
+        """Every task's probe, in ``--probe-jobs`` processes: over the tasks when there are several (each
+        then fits its folds and curve in turn), else over the one task's outer folds. Same scores for any
+        number of processes (``tests/core/test_parallel_probes.py``)."""
+        jobs = self.config.probe_jobs
+        curve = CurveSettings(self.config.label_fractions, self.config.label_repeats, self.config.label_jobs)
+        per_task = len(tasks) > 1 and jobs > 1
+        inner_curve = CurveSettings(curve.fractions, curve.repeats, 1) if per_task else curve
+        items = [(task, self._task_targets(task, store), embeddings, store.participant_ids, ids, features,
+                  store.participants, probe_cfg, inner_curve, 1 if per_task else jobs) for task in tasks]
+        return each_in_processes(score_task, items, jobs if per_task else 1)
+
     def _load_encoder(self, entry: Entry, store: SignalStore) -> Encoder:
         return load_entry(entry, modality=store.modality, device=self.device, checkpoint=self.config.checkpoint)
 
@@ -378,47 +394,31 @@ class Runner:
                            kind=entry.spec.kind, embedding_dim=encoder.embedding_dim,
                            checkpoint=self.config.checkpoint, config=encoder.describe(),
                            training_datasets=tuple(encoder.training_datasets or ()))
+        probe_cfg = ProbeConfig(folds=self.config.folds, bootstrap=self.config.bootstrap, seed=self.config.seed)
+        scored = self._score_tasks(tasks, store, embeddings, ids, features, probe_cfg)
         out = []
-        for task in tasks:
-            t1 = time.perf_counter()
-            probe_cfg = ProbeConfig(folds=self.config.folds, bootstrap=self.config.bootstrap,
-                                    seed=self.config.seed)
-            if task.level == "segment":  # window-level: segment rows, participant-disjoint folds
-                seg = probe_segments(task, self._task_targets(task, store), embeddings, store.participant_ids,
-                                     probe_cfg)
-                outcome, rows, aggregation, n_segments = seg.outcome, seg.ids, AGGREGATION, seg.segments
-            else:
-                labels = self._task_targets(task, store).reindex(ids).to_numpy()
-                keep = np.isfinite(labels)
-                outcome = run_probe(task, features[keep], labels[keep], probe_cfg)
-                rows, aggregation = ids[keep], "participant mean"
-                n_segments = int(np.isin(store.participant_ids, ids[keep]).sum())
+        for task, score in zip(tasks, scored, strict=True):
+            outcome = score.outcome
             diagnostics = {**outcome.diagnostics, **({"embeddings": notes[0]} if notes else {})}
             summary = summary_line(outcome.diagnostics, constant_expected=constant_by_design or bool(notes))
             if summary:
                 warn(f"{encoder.name} · {task.name} · {store.name}: {summary} (recorded in the result's diagnostics)")
             result = build_result(
                 encoder=info, task=task, dataset={**store.describe(), "resolved": choice.to_dict()},
-                outcome=outcome, participant_ids=rows,
+                outcome=outcome, participant_ids=score.rows,
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
-                        "input_adaptation": adapter_policy, "aggregation": aggregation,
+                        "input_adaptation": adapter_policy, "aggregation": score.aggregation,
                         **precision.to_dict(), **path.to_dict()},
-                segments=n_segments,
+                segments=score.segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
-                         "embedding_cache_hit": cache_hit, "probe_s": round(time.perf_counter() - t1, 3)},
+                         "embedding_cache_hit": cache_hit, "probe_s": round(score.probe_s, 3)},
                 training_overlap=overlap, training_overlap_detail=overlap_detail, diagnostics=diagnostics)
-            if task.level == "segment":  # subgroups and age gap are participant-level analyses
-                result = seg.with_counts(result, task)
+            if score.segment is not None:  # subgroups and age gap are participant-level analyses
+                result = score.segment.with_counts(result, task)
             else:
-                result = replace(result, extra={**result.extra, **result_extras(
-                    task, store.participants, ids[keep], features[keep], outcome, probe_cfg)})
-                if self.config.label_fractions:
-                    curve = label_efficiency(task, features[keep], labels[keep], probe_cfg,
-                                             self.config.label_fractions, self.config.label_repeats,
-                                             outcome.scores[task.metric]["value"], jobs=self.config.label_jobs)
-                    result = replace(result, extra={**result.extra, "label_efficiency": curve})
+                result = replace(result, extra={**result.extra, **score.extra})
             result = write_result(self.config.output, result)
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)

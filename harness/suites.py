@@ -34,6 +34,8 @@ class Suite:
     label_fractions: list[float] = field(default_factory=list)
     label_repeats: int = 3
     label_jobs: int = 1
+    #: processes for the probes (over tasks, or one task's folds): the scores are the same for any number
+    probe_jobs: int = 1
     description: str = ""
     #: encoder pairs ``[a, b]`` the leaderboard compares head to head (paired bootstrap of a - b)
     paired: list[list[str]] = field(default_factory=list)
@@ -85,7 +87,7 @@ def run_suite(suite: Suite, output: Path, *, device: str = "auto", progress: boo
                            device=device, output=output, folds=suite.folds, bootstrap=suite.bootstrap,
                            progress=progress, skip_unsuitable=True, dtype=suite.dtype, inference=suite.inference,
                            label_fractions=tuple(suite.label_fractions), label_repeats=suite.label_repeats,
-                           label_jobs=suite.label_jobs)
+                           label_jobs=suite.label_jobs, probe_jobs=suite.probe_jobs)
         results += Runner(config).run()
     return results
 

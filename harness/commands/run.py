@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seeded subsamples per label fraction (default 3)")
     p.add_argument("--label-jobs", type=options.JOBS, default=1,
                    help="processes for the label-efficiency refits (same curve for any number)")
+    p.add_argument("--probe-jobs", type=options.JOBS, default=1,
+                   help="processes for the probes: over the tasks, or one task's outer folds (same scores for "
+                        "any number)")
     p.add_argument("--no-cache", action="store_true", help="recompute embeddings")
     p.add_argument("--skip-unsuitable", action="store_true",
                    help="skip encoder/task pairs the dataset cannot score instead of failing")
@@ -58,7 +61,8 @@ def handle(args: argparse.Namespace) -> int:
                        bootstrap=args.bootstrap, use_cache=not args.no_cache, progress=not args.quiet,
                        skip_unsuitable=args.skip_unsuitable, dtype=args.dtype, inference=args.inference,
                        data_root=args.data_url, label_fractions=tuple(args.label_fractions or ()),
-                       label_repeats=args.label_repeats, label_jobs=args.label_jobs)
+                       label_repeats=args.label_repeats, label_jobs=args.label_jobs,
+                       probe_jobs=args.probe_jobs)
     runner = Runner(config)
     results = runner.run()
     if not args.quiet:
