@@ -24,6 +24,7 @@ import numpy as np
 import zarr
 from filelock import FileLock
 
+from harness.embedding_checks import all_finite
 from harness.location import Location, quiet_zarr_warnings
 from harness.settings import embedding_cache_dir, embedding_cache_url
 
@@ -47,7 +48,9 @@ class EmbeddingCache:
     def path(self, key: str) -> Path | str:
         return self.entry(key).target
 
-    def get(self, key: str) -> np.ndarray | None:
+    def get(self, key: str, *, lazy: bool = False) -> Any:
+        """The finished embeddings of ``key`` or ``None``. ``lazy``: the on-disk zarr array itself (read by
+        row ranges, so a caller such as ``participant_means`` never holds the whole array), else NumPy."""
         if not self.enabled:
             return None
         entry = self.entry(key)
@@ -57,21 +60,24 @@ class EmbeddingCache:
             embeddings = entry.open_group("r")["embeddings"]
             if not isinstance(embeddings, zarr.Array):
                 return None
-            values = np.asarray(embeddings[:])
+            # a lost chunk reads back as the NaN fill value: such an entry is damaged, so it is recomputed
+            if not all_finite(embeddings):
+                return None
+            return embeddings if lazy else np.asarray(embeddings[:])
         except Exception:
             return None  # an unreadable cache entry is recomputed, never trusted
-        # a lost chunk reads back as the NaN fill value: such an entry is damaged, so it is recomputed too
-        return values if np.isfinite(values).all() else None
 
     def compute(self, key: str, meta: dict[str, Any], n_segments: int, dim: int,
-                blocks: Callable[[int], Any],
-                verify: Callable[[np.ndarray, int], None] | None = None) -> tuple[np.ndarray, bool]:
+                blocks: Callable[[int], Any], verify: Callable[[Any, int], None] | None = None, *,
+                lazy: bool = False) -> tuple[Any, bool]:
         """Return embeddings for ``key``, computing missing blocks with ``blocks(start)``.
 
         ``blocks(start)`` yields ``(start, stop, embeddings)`` from segment ``start`` on. ``verify(embeddings,
         start)`` sees the whole array (cached, or computed from ``start`` on) before it is returned or
         published, and raises to refuse it: a refused computation is never published. Returns the
-        embeddings and whether they came from the cache.
+        embeddings and whether they came from the cache. ``lazy``: the cached or published entry's zarr
+        array instead of a NumPy copy (``verify`` then reads it by row ranges too); without a cache the
+        embeddings are in memory either way.
         """
         check = verify or (lambda embeddings, start: None)
         if not self.enabled:
@@ -82,7 +88,7 @@ class EmbeddingCache:
             return out, False
         entry = self.entry(key)
         with FileLock(entry.lock_path()):
-            cached = self.get(key)
+            cached = self.get(key, lazy=lazy)
             if cached is not None:
                 check(cached, n_segments)
                 return cached, True
@@ -109,8 +115,10 @@ class EmbeddingCache:
             for lo, hi, emb in blocks(done):
                 array[lo:hi] = emb
                 group.attrs["done"] = hi
-            result = np.asarray(array[:])
+            result: Any = array if lazy else np.asarray(array[:])
             check(result, done)
             entry.publish(partial)  # a local entry takes the folder over; an upload leaves it behind
             shutil.rmtree(partial, ignore_errors=True)
+            if lazy:  # the staging array is gone: read the published entry
+                result = entry.open_group("r")["embeddings"]
             return result, False

@@ -15,6 +15,7 @@ segment reached the encoder as the same input (an all-zero or all-flat store): t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,22 +39,28 @@ class Variation:
             self.reference = rows[0].copy()
         self.varies = bool((rows != self.reference).any())
 
-    def update_chunked(self, array: np.ndarray, chunk: int = 4096) -> None:
-        """:meth:`update` over a whole array, a chunk at a time (no full-size temporary)."""
-        for lo in range(0, len(array), chunk):
+    def update_chunked(self, array: Any, chunk: int = 4096) -> None:
+        """:meth:`update` over a whole row-sliceable array (NumPy or zarr), a chunk at a time."""
+        rows = array.shape[0]
+        for lo in range(0, rows, chunk):
             if self.varies:
-                self.rows += len(array) - lo
+                self.rows += rows - lo
                 return
-            self.update(array[lo:lo + chunk])
+            self.update(np.asarray(array[lo:lo + chunk]))
 
     @property
     def all_zero(self) -> bool:
         return not self.varies and self.reference is not None and not self.reference.any()
 
 
-def finite_problem(encoder: str, embeddings: np.ndarray) -> PluginError | None:
-    """NaN or inf embeddings are an encoder fault (exit 1)."""
-    if np.isfinite(embeddings).all():
+def all_finite(array: Any, chunk: int = 16_384) -> bool:
+    """No NaN or inf in a row-sliceable array (NumPy or an on-disk zarr), read ``chunk`` rows at a time."""
+    return all(np.isfinite(np.asarray(array[lo:lo + chunk])).all() for lo in range(0, array.shape[0], chunk))
+
+
+def finite_problem(encoder: str, embeddings: Any) -> PluginError | None:
+    """NaN or inf embeddings are an encoder fault (exit 1). Reads any row-sliceable array chunk-wise."""
+    if all_finite(embeddings):
         return None
     return PluginError(f"encoder '{encoder}' returned NaN or inf embeddings", "check the input data or the encoder")
 

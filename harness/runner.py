@@ -143,8 +143,11 @@ def _embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: in
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
                 progress: bool = True, device: str = "cpu", dtype: str = "float32",
                 input_labels: tuple[str, ...] = (), warn: Callable[[str], None] | None = None,
-                inference_path: str = "eager") -> tuple[np.ndarray, dict[str, Any], bool, float]:
+                inference_path: str = "eager", lazy: bool = False) -> tuple[Any, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached).
+
+    ``lazy``: the cache entry's on-disk array (row-sliceable, read in chunks by ``participant_means``)
+    instead of a NumPy copy, so memory does not grow with the number of segments.
 
     Only the participant labels the encoder's spec declares as ``input_labels`` reach ``Batch.labels``.
     Embeddings that are constant over the whole store are refused (:mod:`harness.embedding_checks`),
@@ -186,7 +189,7 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
             bar.update(hi - lo)
         bar.close()
 
-    def verify(embeddings: np.ndarray, start: int) -> None:
+    def verify(embeddings: Any, start: int) -> None:
         """Refuse embeddings constant over the store, before they are cached (see EmbeddingCache.compute)."""
         seen = seen_embeddings
         if start > 0 or seen.rows < store.n_segments:  # a cache hit or a resumed computation: check it all
@@ -213,7 +216,7 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
 
     start = time.perf_counter()
     embeddings, hit = cache.compute(key, {"encoder": encoder.name, "store": store.name}, store.n_segments,
-                                    encoder.embedding_dim, blocks, verify)
+                                    encoder.embedding_dim, blocks, verify, lazy=lazy)
     return embeddings, {**probe_policy, "cache_key": key}, hit, time.perf_counter() - start
 
 
@@ -358,6 +361,10 @@ class Runner:
         then fits its folds and curve in turn), else over the one task's outer folds. Same scores for any
         number of processes (``tests/core/test_parallel_probes.py``)."""
         jobs = self.config.probe_jobs
+        if any(task.level == "segment" for task in tasks):  # window-level probes read segment rows
+            embeddings = np.asarray(embeddings[:])
+        else:  # participant-level probes need only the means: the (possibly on-disk) array stays put
+            embeddings = None
         curve = CurveSettings(self.config.label_fractions, self.config.label_repeats, self.config.label_jobs)
         per_task = len(tasks) > 1 and jobs > 1
         inner_curve = CurveSettings(curve.fractions, curve.repeats, 1) if per_task else curve
@@ -381,7 +388,7 @@ class Runner:
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
             device=self.device, dtype=precision.dtype, input_labels=entry.spec.input_labels, warn=notes.append,
-            inference_path=path.path)
+            inference_path=path.path, lazy=True)
         for note in notes:
             warn(note)
         constant_by_design = bool(getattr(encoder, "constant_embedding", False))

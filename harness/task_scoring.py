@@ -47,11 +47,14 @@ def score_task(task: TaskSpec, targets: pd.Series, embeddings: Any, participant_
                curve: CurveSettings, jobs: int = 1) -> TaskScore:
     """Probe ``task`` (targets per participant id, or per segment for a window-level task).
 
-    ``ids``/``features`` are the participant means of ``embeddings``; ``jobs`` processes fit the outer
+    ``embeddings`` are the per-segment rows (needed by window-level tasks only, else ``None``); ``ids``/
+    ``features`` are their participant means; ``jobs`` processes fit the outer
     folds of a participant-level probe (the outcome does not depend on it).
     """
     start = time.perf_counter()
     if task.level == "segment":  # window-level: segment rows, participant-disjoint folds
+        if embeddings is None:
+            raise ValueError(f"window-level task '{task.name}' needs the segment embeddings")
         seg = probe_segments(task, targets, embeddings, participant_ids, config)
         return TaskScore(seg.outcome, seg.ids, AGGREGATION, seg.segments, {}, seg, time.perf_counter() - start)
     labels = targets.reindex(ids).to_numpy()

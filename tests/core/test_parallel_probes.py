@@ -72,3 +72,19 @@ def test_harness_run_with_probe_jobs_writes_the_serial_results(tmp_path, tasks):
 def test_probe_jobs_is_checked_like_the_other_job_counts(tmp_path):
     code, _, err = run_cli("run", "--encoder", "handcrafted", "--task", "age", "--probe-jobs", "0")
     assert code == 2 and "--probe-jobs" in err and "Traceback" not in err
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_fit_sees_one_blas_thread_serial_or_in_workers(jobs):
+    """The same BLAS path in this process as in a worker: multi-threaded BLAS sums in another order, which
+    flipped a near-tie choice of C on CinC 2017 (see harness/parallel.py)."""
+    from harness.parallel import in_processes
+
+    seen = in_processes(_blas_threads, [(), ()], jobs)
+    assert seen == [{1}, {1}]

@@ -158,3 +158,26 @@ def test_embedding_cache_resumes_from_partial_progress(tmp_path):
     assert starts == [0, 40] and not hit
     assert np.array_equal(emb[:, 0], np.repeat(np.arange(0, n, block), block).astype(np.float32))
     assert cache.compute("k", {}, n, dim, blocks)[1] is True and starts == [0, 40]
+
+
+def test_lazy_cache_reads_give_the_on_disk_array_computed_or_cached(tmp_path):
+    """``lazy=True`` (what ``harness run`` asks for) returns the published zarr array, not a copy in memory,
+    on a miss and on a hit, with the values the eager read gives; a damaged entry is still recomputed."""
+    import zarr
+
+    cache = EmbeddingCache(tmp_path / "cache")
+    n, dim = 50, 3
+
+    def blocks(start):
+        for lo in range(start, n, 10):
+            yield lo, lo + 10, np.arange(lo * dim, (lo + 10) * dim, dtype=np.float32).reshape(10, dim)
+
+    computed, hit = cache.compute("k", {}, n, dim, blocks, lazy=True)
+    assert isinstance(computed, zarr.Array) and not hit
+    cached, hit = cache.compute("k", {}, n, dim, blocks, lazy=True)
+    assert isinstance(cached, zarr.Array) and hit
+    eager = cache.get("k")
+    assert isinstance(eager, np.ndarray) and np.array_equal(computed[:], eager) and np.array_equal(cached[:], eager)
+    writable = zarr.open_group(str(cache.path("k")), mode="r+")["embeddings"]
+    writable[7] = np.nan  # a lost chunk reads back as the NaN fill value
+    assert cache.get("k", lazy=True) is None
