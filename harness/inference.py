@@ -104,11 +104,14 @@ INFERENCE_CHOICES = ("auto", *INFERENCE_PATHS)
 
 @dataclass(frozen=True)
 class InferencePath:
-    """The forward path used, the one asked for, and why (recorded in results and the cache key)."""
+    """The forward path used, the one asked for, and why (recorded in results and the cache key).
+    ``fell_back``: a trace was asked of an encoder that offers one and it ran eager instead (the runner says
+    so in one line; not recorded, the reason already is)."""
 
     path: str
     requested: str
     reason: str
+    fell_back: bool = False
 
     def to_dict(self) -> dict[str, str]:
         return {"inference_path": self.path, "inference_path_requested": self.requested,
@@ -133,7 +136,7 @@ def choose_inference_path(encoder: object, requested: str, dtype: str) -> Infere
         return InferencePath("eager", requested, reason)
     wanted = "trace" if requested == "auto" else requested
     used, reason = use(wanted, dtype)
-    return InferencePath(used, requested, reason)
+    return InferencePath(used, requested, reason, fell_back=wanted == "trace" and used != "trace")
 
 
 def trace_module(module: Any, example: Any, *, device_type: str,

@@ -383,7 +383,7 @@ class Runner:
         notes: list[str] = []
         precision = resolve_dtype(self.config.dtype, self.device, uses_torch=uses_torch(entry))  # --dtype auto
         path = choose_inference_path(encoder, self.config.inference, precision.dtype)  # --inference auto
-        if path.path != "trace" and path.reason.startswith("trace failed"):
+        if path.fell_back:
             warn(f"{encoder.name}: {path.reason}")
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,

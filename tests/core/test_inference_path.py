@@ -39,6 +39,7 @@ def test_a_failing_trace_falls_back_to_eager_with_the_reason(monkeypatch):
     path = choose_inference_path(loaded.encoder, "auto", "float32")
     assert path.path == "eager" and path.requested == "auto"
     assert path.reason.startswith("trace failed (RuntimeError: tracer exploded)") and "\n" not in path.reason
+    assert path.fell_back
     x = _signals(3)
     assert np.isfinite(loaded.embed(x, fs=128.0)).all()
 
@@ -46,7 +47,7 @@ def test_a_failing_trace_falls_back_to_eager_with_the_reason(monkeypatch):
 def test_encoders_without_the_hook_run_their_own_forward():
     loaded = harness.load_encoder("handcrafted", modality="ppg", inference="eager")
     path = choose_inference_path(loaded.encoder, "trace", "float32")
-    assert path.path == "eager" and "not offered" in path.reason
+    assert path.path == "eager" and "not offered" in path.reason and not path.fell_back
     with pytest.raises(UsageError, match="not one of"):
         choose_inference_path(loaded.encoder, "onnx", "float32")
 
