@@ -60,10 +60,9 @@ class EmbeddingCache:
             embeddings = entry.open_group("r")["embeddings"]
             if not isinstance(embeddings, zarr.Array):
                 return None
+            values = embeddings if lazy else np.asarray(embeddings[:])  # read once either way
             # a lost chunk reads back as the NaN fill value: such an entry is damaged, so it is recomputed
-            if not all_finite(embeddings):
-                return None
-            return embeddings if lazy else np.asarray(embeddings[:])
+            return values if all_finite(values) else None
         except Exception:
             return None  # an unreadable cache entry is recomputed, never trusted
 

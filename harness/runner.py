@@ -193,8 +193,8 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
         """Refuse embeddings constant over the store, before they are cached (see EmbeddingCache.compute)."""
         seen = seen_embeddings
         if start > 0 or seen.rows < store.n_segments:  # a cache hit or a resumed computation: check it all
-            fault = finite_problem(encoder.name, embeddings)
-            if fault:
+            fault = finite_problem(encoder.name, embeddings) if start < store.n_segments else None
+            if fault:  # (a hit, start == n_segments, was read back finite by EmbeddingCache.get)
                 raise fault
             seen = Variation()
             seen.update_chunked(embeddings)

@@ -142,10 +142,12 @@ CARDS: dict[str, ZooCard] = {card.name: card for card in (
                              long_policy="windows", short_policy="pad", preferred_channels=TWELVE_LEADS,
                              fewer_channels="refuse"),
         embedding_dim=768, parameters=92_798_848,
+        # pretrain.py (--largeness base, --downsampling_factor 5); the rest is HubertConfig's default
         config={"class": "transformers.HubertModel (HuBERTECG)", "hidden_size": 768, "num_hidden_layers": 12,
                 "num_attention_heads": 12, "intermediate_size": 3072, "conv_dim": [512] * 5,
                 "conv_kernel": [10, 3, 3, 2, 2], "conv_stride": [4, 2, 2, 2, 2], "feat_extract_norm": "group",
-                "do_stable_layer_norm": False, "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16},
+                "do_stable_layer_norm": False, "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16,
+                "layer_norm_eps": 1e-5, "leads": 12},
         license="CC BY-NC 4.0 (code and weights; non-commercial use only)",
         citation=("Coppola, Savardi, Massussi, Adamo, Metra, Signoroni. HuBERT-ECG as a self-supervised "
                   "foundation model for broad and scalable cardiac applications. medRxiv 2024.11.14.24317328"),

@@ -15,18 +15,12 @@ of the last hidden state, what ``hubert_ecg_classification.py`` pools before its
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-# pretrain.py, --largeness base, --downsampling_factor 5; everything else is HubertConfig's default.
-BASE_CONFIG = {
-    "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
-    "conv_dim": [512, 512, 512, 512, 512], "conv_kernel": [10, 3, 3, 2, 2], "conv_stride": [4, 2, 2, 2, 2],
-    "num_conv_pos_embeddings": 128, "num_conv_pos_embedding_groups": 16, "layer_norm_eps": 1e-5,
-    "leads": 12,
-}
 
 
 class GroupNormConvLayer(nn.Module):
@@ -160,9 +154,15 @@ class Encoder(nn.Module):
 class HuBERTECG(nn.Module):
     """HubertModel's modules under its names; ``forward`` is its ``last_hidden_state`` at inference."""
 
-    def __init__(self, config: dict | None = None) -> None:
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        """``config``: the card's (``harness_zoo.cards``), HubertConfig's names; the two layout switches it
+        names must be the variant written here."""
         super().__init__()
-        cfg = {**BASE_CONFIG, **(config or {})}
+        cfg = dict(config)
+        cfg.pop("class", None)
+        if cfg.pop("feat_extract_norm", "group") != "group" or cfg.pop("do_stable_layer_norm", False):
+            raise ValueError("only HuBERT-ECG's layout is written here: feat_extract_norm='group', "
+                             "do_stable_layer_norm=False")
         self.leads = cfg["leads"]
         # SpecAugment's mask vector: in every checkpoint (mask_time_prob > 0), used only in pretraining.
         self.masked_spec_embed = nn.Parameter(torch.empty(cfg["hidden_size"]).uniform_())

@@ -31,7 +31,7 @@ def build_model(name: str) -> nn.Module:
     if name == "hubert-ecg-base":
         from harness_zoo.hubert import HuBERTECG
 
-        return HuBERTECG().eval()
+        return HuBERTECG(card.config).eval()
     settings = {k: card.config[k] for k in ("base_filters", "kernel_size", "stride", "groups", "n_block")}
     if name.startswith("papagei"):
         model = PaPaGeiResNet(**settings, n_classes=card.config["n_classes"],
