@@ -35,10 +35,11 @@ def setup(tmp_path_factory):
     return make_host(), open_store(path), tmp_path_factory
 
 
-def _plain_step(model, teacher, optimizer, infonce, koleo, batch):
-    """What a hand-written loop does: forward both views, loss, backward, Adam, EMA."""
-    x = torch.cat([batch["x1"], batch["x2"]])
-    n = batch["x1"].shape[0]
+def _plain_step(model, teacher, optimizer, infonce, koleo, views, batch):
+    """What a hand-written loop does: make the views, forward both, loss, backward, Adam, EMA."""
+    x1, x2 = views(batch)
+    x = torch.cat([x1, x2])
+    n = x1.shape[0]
     s = model(x)
     with torch.no_grad():
         t = teacher(x)
@@ -63,12 +64,13 @@ def test_trainer_vs_plain_loop(benchmark, setup, config, batch_size):
     teacher = make_teacher(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     infonce, koleo = (trainer.objective.losses[k][0] for k in ("infonce", "koleo"))
+    views = trainer.views
     ours, plain = [], []
     for i, batch in enumerate(batches):  # alternate so machine load hits both equally
         t0 = time.perf_counter()
         float(trainer.train_step(batch).loss)
         t1 = time.perf_counter()
-        float(_plain_step(model, teacher, optimizer, infonce, koleo, batch))
+        float(_plain_step(model, teacher, optimizer, infonce, koleo, views, batch))
         t2 = time.perf_counter()
         if i:  # first step is warm-up
             ours.append(t1 - t0)

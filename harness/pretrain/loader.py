@@ -6,34 +6,37 @@ shuffle buffer over chunks:
 
 * every epoch, the chunks holding training segments are permuted (seeded by ``(seed, epoch)``) and
   dealt out to the ranks (``perm[rank::world]``), so DDP ranks read disjoint chunks;
-* a *round* reads ``buffer_chunks`` of the rank's chunks whole (sorted, merged contiguous reads), adapts
-  them once to the encoder's input, and serves ``steps_per_round`` batches whose anchors are a
-  permutation of the buffer's training segments;
+* a *round* reads ``buffer_chunks`` of the rank's chunks whole (sorted, merged contiguous reads; decoded
+  from the shard index where the store needs no adapting) and serves ``steps_per_round`` batches whose
+  anchors are a permutation of the buffer's training segments;
 * each anchor's partner comes from the pair policy (participant policy: another segment of the same
   participant, so within the same or an adjacent chunk; segment policy: the anchor itself).
 
 Every random choice is a pure function of ``(seed, rank, step)``: batches do not depend on history,
 worker count or interruptions, which is what makes ``--resume`` exact. Stores are opened lazily in the
 process that reads them (each DataLoader worker opens its own; use spawn/forkserver, never fork, with
-zarr). Nothing reads more than one round's buffer plus the partners at a time.
+zarr). Nothing reads more than one round's buffer plus the partners at a time. Normalisation, crops
+and augmentations happen on the training device (:mod:`harness.pretrain.views`), so the loader's work
+per segment is a decode and a gather.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from harness.adapter import adapt
+from harness.adapter import adapt, channel_plan
 from harness.encoders import InputSpec
 from harness.errors import DataError, UsageError
 from harness.pairing import ParticipantIndex
 from harness.pretrain.rank import holdout_mask
+from harness.store.chunks import ShardChunkReader, shard_reader
 
 
 # -- seeds -------------------------------------------------------------------------------------------
@@ -208,12 +211,18 @@ class PairPlanner:
 
 
 # -- reading and adapting ---------------------------------------------------------------------------
+def unnormalised(spec: InputSpec) -> InputSpec:
+    """``spec`` without its normalisation: the loader's views are normalised on the training device."""
+    return replace(spec, normalise="none")
+
+
 class SegmentReader:
     """Reads global segment indices from the stores, adapted to an encoder's input (opened lazily)."""
 
     def __init__(self, table: SegmentTable, spec: InputSpec) -> None:
         self.table, self.spec = table, spec
         self._stores: dict[int, Any] = {}
+        self._direct: dict[int, ShardChunkReader | None] = {}
 
     def _store(self, i: int) -> Any:
         if i not in self._stores:
@@ -222,16 +231,31 @@ class SegmentReader:
             self._stores[i] = open_store(self.table.sources[i].path)
         return self._stores[i]
 
-    def _adapt(self, src: StoreSource, signal: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    def direct(self, i: int) -> ShardChunkReader | None:
+        """A shard-index reader for store ``i`` when its segments need no adapting for ``spec`` but
+        (possibly) normalisation: same rate, window and channels. None otherwise (zarr + the adapter)."""
+        if i not in self._direct:
+            src, spec = self.table.sources[i], self.spec
+            store = self._store(i)
+            op, picked, _ = channel_plan(len(src.channel_names), spec.channels, list(src.channel_names),
+                                         spec.preferred_channels, spec.fewer_channels)
+            same_channels = op == "identity" or (op == "pick" and picked == list(range(spec.channels)))
+            fits = (same_channels and abs(src.fs - spec.fs) < 1e-9 and store.samples == spec.samples
+                    and spec.normalise == "none")
+            direct = shard_reader(store) if fits else None
+            self._direct[i] = direct if direct is not None and direct.chunk == src.chunk_segments else None
+        return self._direct[i]
+
+    def _adapt(self, src: StoreSource, signal: np.ndarray, n_valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         adapted = adapt(signal, n_valid, src.fs, self.spec, channel_names=list(src.channel_names),
                         long_policy="crop")
         if len(adapted.row_of) != len(signal):
             raise DataError("the input adapter returned several windows per segment during pretraining",
                             "use long_policy='crop'")
-        return adapted.signal
+        return adapted.signal, adapted.n_valid
 
-    def read_range(self, start: int, stop: int) -> np.ndarray:
-        """Contiguous global range within one store (one read of whole chunks)."""
+    def read_range(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Contiguous global range within one store (one read of whole chunks): signal, valid lengths."""
         i = int(self.table.source_of(np.array([start]))[0])
         src = self.table.sources[i]
         raw = self._store(i).read(start - src.offset, stop - src.offset)
@@ -239,15 +263,19 @@ class SegmentReader:
 
     def read(self, indices: np.ndarray) -> np.ndarray:
         """Arbitrary global indices, one orthogonal read per store."""
+        return self.read_with_lengths(indices)[0]
+
+    def read_with_lengths(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         indices = np.asarray(indices, dtype=np.int64)
         out = np.empty((len(indices), self.spec.channels, self.spec.samples), dtype=np.float32)
+        valid = np.empty(len(indices), dtype=np.int64)
         which = self.table.source_of(indices)
         for i in np.unique(which):
             sel = np.flatnonzero(which == i)
             src = self.table.sources[int(i)]
             raw = self._store(int(i)).read_indices(indices[sel] - src.offset)
-            out[sel] = self._adapt(src, raw, self.table.n_valid[indices[sel]])
-        return out
+            out[sel], valid[sel] = self._adapt(src, raw, self.table.n_valid[indices[sel]])
+        return out, valid
 
 
 def contiguous_runs(chunks: np.ndarray, table: SegmentTable) -> list[tuple[int, int]]:
@@ -263,36 +291,70 @@ def contiguous_runs(chunks: np.ndarray, table: SegmentTable) -> list[tuple[int, 
 
 
 class BufferCache:
-    """The current round's chunks, read whole and adapted once; other segments are read on demand."""
+    """The current round's chunks, read whole into one reused buffer; other segments on demand.
+
+    Where a store needs no adapting (see :meth:`SegmentReader.direct`), its chunks are decoded from the
+    shard files straight into the buffer; the NaN padding of short segments stays in it (the views are
+    cleaned and normalised on the device, which knows each row's valid length). Otherwise zarr reads
+    the run and the adapter fits it, as for evaluation.
+    """
 
     def __init__(self, reader: SegmentReader) -> None:
         self.reader = reader
         self.key: tuple[int, ...] | None = None
         self.index = np.zeros(0, dtype=np.int64)
-        self.data = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
+        self.valid = np.zeros(0, dtype=np.int64)
+        self._storage = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
+        self.data = self._storage
         self.chunk_reads = 0
+
+    def _rows(self, n: int) -> np.ndarray:
+        if len(self._storage) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
+            self._storage = np.empty((n, *self._storage.shape[1:]), dtype=np.float32)
+        return self._storage[:n]
 
     def load(self, chunks: np.ndarray) -> None:
         key = tuple(int(c) for c in chunks)
         if key == self.key:
             return
-        runs = contiguous_runs(chunks, self.reader.table)
-        self.data = np.concatenate([self.reader.read_range(a, b) for a, b in runs])
+        table = self.reader.table
+        runs = contiguous_runs(chunks, table)
+        total = sum(b - a for a, b in runs)
+        data = self._rows(total)
+        valid = np.empty(total, dtype=np.int64)
+        row = 0
+        for a, b in runs:
+            i = int(table.source_of(np.array([a]))[0])
+            src = table.sources[i]
+            direct = self.reader.direct(i)
+            if direct is not None:
+                local = a - src.offset
+                chunk = src.chunk_segments
+                direct.read_chunks(local // chunk, -(-(b - src.offset) // chunk), data[row:row + b - a])
+                valid[row:row + b - a] = np.minimum(table.n_valid[a:b], self.reader.spec.samples)
+            else:
+                data[row:row + b - a], valid[row:row + b - a] = self.reader.read_range(a, b)
+            row += b - a
+        self.data, self.valid = data, valid
         self.index = np.concatenate([np.arange(a, b) for a, b in runs])
         self.key = key
         self.chunk_reads += len(chunks)
 
-    def get(self, indices: np.ndarray) -> np.ndarray:
+    def get(self, indices: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Signals and valid lengths of ``indices`` (into ``out`` when given)."""
         pos = np.searchsorted(self.index, indices)
         pos = np.minimum(pos, max(len(self.index) - 1, 0))
         hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        if out is None:
+            out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
         if hit.all():  # the usual case: one gather, no masked copies
-            return np.take(self.data, pos, axis=0)
-        out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
-        out[hit] = self.data[pos[hit]]
+            np.take(self.data, pos, axis=0, out=out, mode="clip")  # "raise" buffers `out`: 3x slower
+            return out, self.valid[pos]
+        valid = np.empty(len(indices), dtype=np.int64)
+        out[hit], valid[hit] = self.data[pos[hit]], self.valid[pos[hit]]
         if (~hit).any():
-            out[~hit] = self.reader.read(indices[~hit])
-        return out
+            out[~hit], valid[~hit] = self.reader.read_with_lengths(indices[~hit])
+        return out, valid
 
 
 def chunks_touched(table: SegmentTable, indices: np.ndarray) -> int:
@@ -300,42 +362,24 @@ def chunks_touched(table: SegmentTable, indices: np.ndarray) -> int:
     return len(np.unique(np.searchsorted(starts, indices, side="right") - 1))
 
 
-def crop_starts(x: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
-    """An independent random window start for each row of ``(B, C, T)`` (all zero when it fits)."""
-    total = x.shape[-1]
-    if length >= total:
-        return torch.zeros(x.shape[0], dtype=torch.int64)
-    return torch.randint(0, total - length + 1, (x.shape[0],), generator=generator)
-
-
-def crop_at(x: torch.Tensor, starts: torch.Tensor, length: int) -> torch.Tensor:
-    """The window of ``length`` samples starting at ``starts[b]`` in each row ``b`` of ``(B, C, T)``.
-
-    A budget option for CPU pretraining (``--crop-seconds``): the encoder is fully convolutional with
-    global pooling, so it trains on short windows and embeds the full window at evaluation.
-    """
-    if length >= x.shape[-1]:
-        return x
-    index = starts[:, None] + torch.arange(length)[None, :]
-    return torch.gather(x, 2, index[:, None, :].expand(-1, x.shape[1], -1))
-
-
 # -- the torch dataset ------------------------------------------------------------------------------
 class PairStream(IterableDataset):
     """Yields one ready batch per step (``batch_size=None`` in the DataLoader).
 
-    A batch is a dict: ``x1``/``x2`` float32 (B, C, T) augmented views, ``participant`` int64 codes,
-    ``step``, and loader statistics (``chunks``, ``participants``). With ``W`` workers, worker ``w``
-    makes steps ``start + w, start + w + W, ...``; the DataLoader's in-order round robin returns
-    them in step order.
+    A batch is a dict: ``x1``/``x2`` float32 (B, C, T) anchor and partner segments fitted to the
+    encoder's window but **not normalised, cleaned or augmented** (NaN padding beyond ``valid1``/
+    ``valid2`` samples): :class:`harness.pretrain.views.ViewMaker` does that on the training device, so
+    the loader only decodes and gathers. Also ``participant`` int64 codes, ``step``, and loader
+    statistics (``chunks``, ``participants``). With ``W`` workers, worker ``w`` makes every step of the
+    rounds ``r`` with ``r % W == w`` (so each round's chunks are decoded by one worker, once);
+    :func:`make_loader` puts the batches back in step order.
     """
 
-    def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, augment: Any, *,
+    def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, *,
                  batch_size: int, seed: int, start_step: int, stop_step: int, rank: int = 0,
-                 world_size: int = 1, buffer_chunks: int | None = None, crop_samples: int | None = None) -> None:
+                 world_size: int = 1, buffer_chunks: int | None = None) -> None:
         super().__init__()
-        self.table, self.spec, self.policy, self.augment = table, spec, policy, augment
-        self.crop_samples = crop_samples
+        self.table, self.spec, self.policy = table, spec, policy
         self.batch_size, self.seed = batch_size, seed
         self.start_step, self.stop_step = start_step, stop_step
         self.rank, self.world_size, self.buffer_chunks = rank, world_size, buffer_chunks
@@ -344,26 +388,24 @@ class PairStream(IterableDataset):
         return PairPlanner(self.table, self.policy, batch_size=self.batch_size, seed=self.seed,
                            rank=self.rank, world_size=self.world_size, buffer_chunks=self.buffer_chunks)
 
-    def make_batch(self, plan: StepPlan, cache: BufferCache) -> dict[str, Any]:
+    def _views(self, cache: BufferCache, indices: np.ndarray, shared: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        spec = cache.reader.spec
+        shape = (len(indices), spec.channels, spec.samples)
+        if shared:  # in a worker: gather straight into shared memory, so handing it over copies nothing
+            out = torch.empty(shape, dtype=torch.float32).share_memory_()
+        else:  # numpy's allocator re-uses freed batch memory; a fresh torch allocation faults every page
+            out = torch.from_numpy(np.empty(shape, dtype=np.float32))
+        _, valid = cache.get(indices, out=out.numpy())
+        return out, torch.from_numpy(valid)
+
+    def make_batch(self, plan: StepPlan, cache: BufferCache, *, shared: bool = False) -> dict[str, Any]:
         cache.load(plan.buffer_chunks)
-        x1 = torch.from_numpy(cache.get(plan.anchors))
-        x2 = torch.from_numpy(cache.get(plan.partners))
-        if self.crop_samples:
-            gen = torch_generator(self.seed, "crop", self.rank, plan.step)
-            starts1 = crop_starts(x1, self.crop_samples, gen)
-            # one input, two augmentations (same_window): the window must be shared too
-            starts2 = (starts1 if getattr(self.policy, "same_window", False)
-                       else crop_starts(x2, self.crop_samples, gen))
-            x1 = crop_at(x1, starts1, self.crop_samples)
-            x2 = crop_at(x2, starts2, self.crop_samples)
-        if self.augment is not None:
-            gen = torch_generator(self.seed, "augment", self.rank, plan.step)
-            x1 = self.augment(x1, gen)
-            x2 = self.augment(x2, gen)
+        x1, valid1 = self._views(cache, plan.anchors, shared)
+        x2, valid2 = self._views(cache, plan.partners, shared)
         both = np.concatenate([plan.anchors, plan.partners])
         codes = self.table.participant[plan.anchors]
         return {
-            "step": plan.step, "x1": x1.contiguous(), "x2": x2.contiguous(),
+            "step": plan.step, "x1": x1, "x2": x2, "valid1": valid1, "valid2": valid2,
             "participant": torch.from_numpy(codes.astype(np.int64)),
             "partner_participant": torch.from_numpy(self.table.participant[plan.partners].astype(np.int64)),
             "chunks": chunks_touched(self.table, both), "participants": len(np.unique(codes)),
@@ -373,9 +415,10 @@ class PairStream(IterableDataset):
         info = get_worker_info()
         wid, nworkers = (info.id, info.num_workers) if info is not None else (0, 1)
         planner = self.planner()
-        cache = BufferCache(SegmentReader(self.table, self.spec))
-        for step in range(self.start_step + wid, self.stop_step, nworkers):
-            yield self.make_batch(planner.plan(step), cache)
+        cache = BufferCache(SegmentReader(self.table, unnormalised(self.spec)))
+        for step in range(self.start_step, self.stop_step):
+            if planner.round_of(step) % nworkers == wid:  # whole rounds: each buffer is decoded once
+                yield self.make_batch(planner.plan(step), cache, shared=info is not None)
 
 
 def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = None) -> Any:
@@ -391,4 +434,17 @@ def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = N
                          "use spawn or forkserver")
     loader = DataLoader(stream, batch_size=None, num_workers=workers, multiprocessing_context=context,
                         prefetch_factor=2, persistent_workers=False)
-    return iter(loader)
+    return in_step_order(iter(loader), stream.start_step)
+
+
+def in_step_order(batches: Iterator[dict[str, Any]], first: int) -> Iterator[dict[str, Any]]:
+    """Yield batches by ``step`` from workers that each make whole rounds (a few batches wait at most)."""
+    waiting: dict[int, dict[str, Any]] = {}
+    expected = first
+    for batch in batches:
+        waiting[int(batch["step"])] = batch
+        while expected in waiting:
+            yield waiting.pop(expected)
+            expected += 1
+    if waiting:
+        raise RuntimeError(f"loader workers skipped step {expected} (have {sorted(waiting)[:3]}...)")

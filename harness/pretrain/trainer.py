@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from harness.pretrain.config import PretrainConfig, Recipe, resolve_recipe
 from harness.pretrain.loader import PairStream, SegmentReader, SegmentTable, build_table, derive_seed, make_loader
 from harness.pretrain.rank import effective_rank
 from harness.pretrain.retrieval import participant_retrieval
+from harness.pretrain.views import ViewMaker
 from harness.provenance import git_commit
 
 CHECKPOINT_DIR = "checkpoint"
@@ -225,8 +227,7 @@ class Trainer:
             group["lr"] = lr
         torch.manual_seed(derive_seed(self.config.seed, "dropout", self.info.rank, step))
         nb = self.device.type == "cuda"
-        x1 = batch["x1"].to(self.device, non_blocking=nb)
-        x2 = batch["x2"].to(self.device, non_blocking=nb)
+        x1, x2 = self.views(batch, self.device)
         pid = batch["participant"].to(self.device, non_blocking=nb)
         x = torch.cat([x1, x2])
         n = x1.shape[0]
@@ -308,12 +309,18 @@ class Trainer:
 
     # -- the loop -----------------------------------------------------------------------------------
     def stream(self, start: int, stop: int) -> PairStream:
-        return PairStream(self.table, self.recipe.input_spec, self.policy, self.augment,
+        return PairStream(self.table, self.recipe.input_spec, self.policy,
                           batch_size=self.local_batch, seed=self.config.seed, start_step=start,
                           stop_step=stop, rank=self.info.rank, world_size=self.info.world_size,
-                          buffer_chunks=self.config.buffer_chunks,
-                          crop_samples=round(self.config.crop_seconds * self.recipe.input_spec.fs)
-                          if self.config.crop_seconds else None)
+                          buffer_chunks=self.config.buffer_chunks)
+
+    @cached_property
+    def views(self) -> ViewMaker:
+        """Normalise, crop and augment a loader batch on the device (seeded by step, like the batch)."""
+        crop = self.config.crop_seconds
+        return ViewMaker(self.recipe.input_spec, self.policy, self.augment, seed=self.config.seed,
+                         rank=self.info.rank,
+                         crop_samples=round(crop * self.recipe.input_spec.fs) if crop else None)
 
     def run(self, *, stop_after: int | None = None) -> dict[str, Any]:
         """Train to ``config.steps`` (or stop after ``stop_after`` steps, for tests); return a summary."""

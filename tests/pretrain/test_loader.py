@@ -10,6 +10,7 @@ from harness.errors import UsageError
 from harness.pretrain.components import build_augmentations, build_pair_policy
 from harness.pretrain.config import PretrainConfig, resolve_recipe
 from harness.pretrain.loader import PairPlanner, PairStream, build_table, make_loader
+from harness.pretrain.views import ViewMaker
 from harness.store.reader import open_store
 
 from .conftest import tiny_store_at
@@ -94,20 +95,21 @@ def test_holdout_participants_never_train(host, big_store):
     assert table.train[seen].all()
 
 
-def test_stream_batches_are_adapted_augmented_and_deterministic(host, big_store):
+def test_stream_batches_are_fitted_deterministic_and_views_augmented(host, big_store):
     table = build_table([big_store])
     recipe = _recipe(host)
+    policy = build_pair_policy(recipe, host)
     kw = dict(batch_size=16, seed=1, start_step=0, stop_step=3)
-    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
-                        build_augmentations(recipe, host), **kw)
-    batches = list(make_loader(stream))
-    again = list(make_loader(PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
-                                        build_augmentations(recipe, host), **kw)))
+    batches = list(make_loader(PairStream(table, recipe.input_spec, policy, **kw)))
+    again = list(make_loader(PairStream(table, recipe.input_spec, policy, **kw)))
+    views = ViewMaker(recipe.input_spec, policy, build_augmentations(recipe, host), seed=1)
     assert [b["step"] for b in batches] == [0, 1, 2]
     for b, c in zip(batches, again):
         assert b["x1"].shape == (16, 4, recipe.input_spec.samples) and b["x1"].dtype == torch.float32
         assert torch.equal(b["x1"], c["x1"]) and torch.equal(b["x2"], c["x2"])
         assert b["participants"] >= 2 and b["chunks"] >= 1
+        v1, w1 = views(b)[0], views(c)[0]
+        assert torch.equal(v1, w1) and not torch.equal(v1, b["x1"])  # augmented, seeded by the step
 
 
 def test_mixed_modalities_are_refused(tmp_path, big_store):
@@ -137,7 +139,7 @@ def test_spawned_workers_give_the_same_batches(host, big_store):
 
     def stream():
         return PairStream(table, recipe.input_spec, build_pair_policy(recipe, host),
-                          build_augmentations(recipe, host), batch_size=8, seed=2, start_step=5, stop_step=9)
+                          batch_size=8, seed=2, start_step=5, stop_step=9)
 
     inproc = list(make_loader(stream()))
     workers = list(make_loader(stream(), workers=2, context="spawn"))
@@ -149,7 +151,7 @@ def test_spawned_workers_give_the_same_batches(host, big_store):
 def test_fork_is_refused(host, big_store):
     table = build_table([big_store])
     recipe = _recipe(host)
-    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), None, batch_size=8,
+    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), batch_size=8,
                         seed=0, start_step=0, stop_step=1)
     with pytest.raises(UsageError, match="fork"):
         make_loader(stream, workers=1, context="fork")
@@ -161,11 +163,13 @@ def test_crops_share_the_window_only_for_the_segment_policy(host, big_store, pol
     table = build_table([big_store])
     recipe = _recipe(host, policy)
     length = recipe.input_spec.samples // 4
-    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), None, batch_size=16,
-                        seed=2, start_step=0, stop_step=2, crop_samples=length)
+    pairs = build_pair_policy(recipe, host)
+    stream = PairStream(table, recipe.input_spec, pairs, batch_size=16, seed=2, start_step=0, stop_step=2)
+    views = ViewMaker(recipe.input_spec, pairs, None, seed=2, crop_samples=length)
     for batch in make_loader(stream):
-        assert batch["x1"].shape[-1] == batch["x2"].shape[-1] == length
-        same = [torch.equal(a, b) for a, b in zip(batch["x1"], batch["x2"])]
+        x1, x2 = views(batch)
+        assert x1.shape[-1] == x2.shape[-1] == length
+        same = [torch.equal(a, b) for a, b in zip(x1, x2)]
         if policy == "segment":
             assert all(same)
         else:
