@@ -99,7 +99,7 @@ class LoadedEncoder:
         """
         from harness.adapter import adapt, mean_by_row
         from harness.encoders import Batch
-        from harness.runner import inference_context
+        from harness.runner import embed_batch
 
         rate = _check_rate(fs)
         recordings = _as_recordings(signals)
@@ -127,11 +127,7 @@ class LoadedEncoder:
             self.adaptations.append(adapted.policy)
             batch = Batch(adapted.signal, spec.fs if spec else rate, ids[lo:hi][adapted.row_of], adapted.n_valid,
                           {k: v[lo:hi][adapted.row_of] for k, v in label_rows.items()})
-            with inference_context(self.device, self.dtype):
-                emb = np.asarray(self.encoder.embed(batch), dtype=np.float32)
-            if emb.shape != (len(adapted.signal), self.embedding_dim) or not np.isfinite(emb).all():
-                raise DataError(f"encoder '{self.name}' returned {emb.shape} embeddings (or NaN/inf) for "
-                                f"{len(adapted.signal)} windows", "check the input signals or the encoder")
+            emb = embed_batch(self.encoder, batch, self.device, self.dtype, lo, hi)
             out[lo:hi] = mean_by_row(emb, adapted.row_of, hi - lo)
         return out
 

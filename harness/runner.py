@@ -120,8 +120,9 @@ def _adapted_blocks(encoder: Encoder, store: SignalStore, start: int, block: int
                             channel_names=store.channel_names)
 
 
-def _embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: int, hi: int) -> np.ndarray:
-    """One ``encoder.embed`` call, its failures and wrong shapes or values turned into one-line errors."""
+def embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: int, hi: int) -> np.ndarray:
+    """One ``encoder.embed`` call, its failures and wrong shapes or values turned into one-line errors
+    (the runner and the Python API's ``LoadedEncoder.embed`` both call it)."""
     try:
         with inference_context(device, dtype):
             emb = np.asarray(encoder.embed(batch), dtype=np.float32)
@@ -181,7 +182,7 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
                 sl = slice(b, b + batch_size)
                 batch = Batch(adapted.signal[sl], fs, pid_all[rows[sl]], adapted.n_valid[sl],
                               {k: v[rows[sl]] for k, v in label_rows.items()})
-                parts.append(_embed_batch(encoder, batch, device, dtype, lo, hi))
+                parts.append(embed_batch(encoder, batch, device, dtype, lo, hi))
             emb = np.concatenate(parts) if parts else np.zeros((0, encoder.embedding_dim), np.float32)
             per_segment = mean_by_row(emb, adapted.row_of, hi - lo)
             seen_embeddings.update(per_segment)

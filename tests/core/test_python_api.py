@@ -147,3 +147,19 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
 def test_load_encoder_refuses_a_checkpoint_an_encoder_would_ignore(tmp_path):
     with pytest.raises(harness.UsageError, match="random-init"):
         harness.load_encoder("random-init", modality="ppg", checkpoint=tmp_path / "w.safetensors")
+
+
+@pytest.mark.parametrize("output,message", [
+    (lambda n: np.full((n, 8), np.nan), "returned NaN or inf embeddings"),
+    (lambda n: np.zeros((n, 3)), "returned embeddings of shape"),
+])
+def test_embed_refuses_what_a_run_refuses(output, message):
+    """LoadedEncoder.embed checks an encoder's output with the runner's own check (one mechanism)."""
+    from harness.errors import PluginError
+
+    loaded = harness.load_encoder("handcrafted", modality="ppg")
+    loaded.encoder = type("Broken", (), {"name": "broken", "embedding_dim": 8,
+                                         "input_spec": loaded.encoder.input_spec,
+                                         "embed": lambda self, batch: output(len(batch.signal))})()
+    with pytest.raises(PluginError, match=message):
+        loaded.embed(np.random.default_rng(0).standard_normal((3, 640)), fs=64.0)
