@@ -20,6 +20,16 @@ import pandas as pd
 DIM = 64
 
 
+def own_peak_rss_kb() -> float:
+    """This process's own peak RSS (VmHWM). ``ru_maxrss`` is kept across ``exec`` on Linux, so a job
+    started by a large pytest process would report the parent's size instead of its own."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1])
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def cohort(n: int, seed: int = 0) -> pd.DataFrame:
     from harness_datasets.synthetic.cohort import BLOCK_PARTICIPANTS, sample_block
 
@@ -53,7 +63,7 @@ def main(n: int) -> dict:
         outcome = run_probe(task, features[keep], y[keep], ProbeConfig())
         scores[name] = round(outcome.scores[task.metric]["value"], 4)
     wall = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = own_peak_rss_kb()
     return {"participants": n, "dim": DIM, "tasks": len(scores), "scores": scores, "wall_s": round(wall, 3),
             "peak_rss_mb": round(peak_kb / 1024, 1)}
 
