@@ -9,25 +9,15 @@ segments per participant, as in the synthetic cohorts.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
 import numpy as np
+from peak_memory import own_peak_rss_kb  # a sibling: the job runs as a script from benchmarks/
 
 DIM = 256
 PER_PARTICIPANT = 4
 WRITE_ROWS = 65_536
-
-
-def own_peak_rss_kb() -> float:
-    """This process's own peak RSS (VmHWM). ``ru_maxrss`` is kept across ``exec`` on Linux, so a job
-    started by a large pytest process would report the parent's size instead of its own."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return float(line.split()[1])
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def participant_ids(n: int) -> np.ndarray:

@@ -4,30 +4,20 @@ Participant-level embeddings are synthesised with the real label structure: the 
 labels and latent traits (age, sex, BMI, hypertension, diabetes drive heart rate, stiffness, ...) for N
 participants, projected to DIM dimensions with noise, which is what a cheap encoder's participant means
 look like to the probe. Every built-in PPG task whose label the cohort has is probed with the harness's
-own ``run_probe`` (5 outer folds, inner CV, 1000 bootstrap resamples). Peak RSS comes from getrusage.
+own ``run_probe`` (5 outer folds, inner CV, 1000 bootstrap resamples). Peak RSS is the process's own (VmHWM).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
 import numpy as np
 import pandas as pd
+from peak_memory import own_peak_rss_kb  # a sibling: the job runs as a script from benchmarks/
 
 DIM = 64
-
-
-def own_peak_rss_kb() -> float:
-    """This process's own peak RSS (VmHWM). ``ru_maxrss`` is kept across ``exec`` on Linux, so a job
-    started by a large pytest process would report the parent's size instead of its own."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return float(line.split()[1])
-    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def cohort(n: int, seed: int = 0) -> pd.DataFrame:
