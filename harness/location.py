@@ -217,13 +217,20 @@ class Location:
             pass
         fs.invalidate_cache(root)
 
-    def publish(self, staged: str | os.PathLike[str]) -> None:
-        """Make the finished local zarr group ``staged`` the group here, replacing any old one whole.
+    def publish(self, staged: str | os.PathLike[str] | Location) -> None:
+        """Make the finished zarr group ``staged`` the group here, replacing any old one whole.
 
         Local: atomic swap-rename (``staged`` must be on the same filesystem, e.g. from
         :meth:`staging_dir`; it is moved). Object storage: the old group is removed (root metadata
-        first), every other object uploaded, the root ``zarr.json`` last; ``staged`` is left in place.
+        first), every other object uploaded, the root ``zarr.json`` last; a local ``staged`` is left in
+        place. ``staged`` may itself be on the same object storage (work in progress that several
+        machines share): its objects are then copied server-side, root metadata last, and it is removed.
         """
+        if isinstance(staged, Location):
+            if not staged.is_local:
+                self._publish_copy(staged)
+                return
+            staged = staged.path
         staged = Path(staged)
         head = staged / ROOT_METADATA
         if not head.is_file():
@@ -246,3 +253,31 @@ class Location:
                             "credentials") from exc
         finally:
             fs.invalidate_cache(root)
+
+    def _publish_copy(self, staged: Location) -> None:
+        """``publish`` from a group on object storage: server-side copies, the root ``zarr.json`` last."""
+        if self.is_local or staged.scheme != self.scheme:
+            raise DataError(f"cannot publish {staged} to {self.text} (different storage)",
+                            "this is a bug; please report it")
+        fs, root = self.filesystem()
+        _, source = staged.filesystem()
+        try:
+            fs.invalidate_cache(source)
+            found = sorted(str(p).rstrip("/") for p in fs.find(source))
+            head = f"{source}/{ROOT_METADATA}"
+            if head not in found:
+                raise DataError(f"{staged} is not a zarr group (no {ROOT_METADATA})",
+                                "this is a bug; please report it")
+            body = [p for p in found if p != head]
+            self.remove()
+            if body:
+                fs.copy(body, [f"{root}/{p[len(source) + 1:]}" for p in body])
+            fs.copy(head, f"{root}/{ROOT_METADATA}")
+        except DataError:
+            raise
+        except Exception as exc:
+            raise DataError(f"could not copy {staged} to {self.text} ({type(exc).__name__}: {exc})",
+                            "check the endpoint (HARNESS_S3_ENDPOINT) and the credentials") from exc
+        finally:
+            fs.invalidate_cache(root)
+        staged.remove()

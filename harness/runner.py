@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from harness import options
 from harness.adapter import adapt, adaptation_policy, channel_plan, mean_by_row
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
-from harness.embed_cache import EmbeddingCache, cache_key
+from harness.embed_cache import UNIT_ROWS, EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
 from harness.encoders import ENCODER_ATTRIBUTES, Batch, Encoder
 from harness.errors import DataError, HarnessError, PluginError, UsageError
@@ -33,6 +33,7 @@ from harness.plugins import PluginHost, get_host
 from harness.probe import PROBE_MODELS, ProbeConfig, check_targets, participant_means
 from harness.probe_diagnostics import summary_line
 from harness.provenance import environment, resolve_device
+from harness.ranks import SOLO, Ranks, from_env
 from harness.registry import Entry
 from harness.results import EncoderInfo, Result, build_result, write_result
 from harness.segment_probe import read_segment_targets
@@ -109,15 +110,21 @@ def inference_context(device: str, dtype: str) -> contextlib.AbstractContextMana
     return torch.autocast("cuda" if device.startswith("cuda") else "cpu", dtype=getattr(torch, dtype))
 
 
-def _adapted_blocks(encoder: Encoder, store: SignalStore, start: int, block: int,
+def _adapted_blocks(encoder: Encoder, store: SignalStore, start: int, stop: int, block: int,
                     n_valid_all: np.ndarray) -> Iterator[tuple[int, int, Any]]:
-    """The store's segments from ``start`` on, checked and adapted to the encoder, one block at a time."""
-    for lo in range(start, store.n_segments, block):
-        hi = min(lo + block, store.n_segments)
+    """The store's segments ``start`` to ``stop``, checked and adapted to the encoder, one block at a time."""
+    for lo in range(start, stop, block):
+        hi = min(lo + block, stop)
         raw = store.read(lo, hi)
         check_finite(store, raw, n_valid_all[lo:hi], lo)
         yield lo, hi, adapt(raw, n_valid_all[lo:hi], store.fs, encoder.input_spec,
                             channel_names=store.channel_names)
+
+
+def work_unit(block: int, target: int = UNIT_ROWS) -> int:
+    """Rows per cache unit: a whole number of read blocks, so the encoder sees the same batches however
+    the units are dealt out (one process or many ranks give identical embeddings)."""
+    return block * max(1, -(-target // block))
 
 
 def embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: int, hi: int) -> np.ndarray:
@@ -144,11 +151,15 @@ def embed_batch(encoder: Encoder, batch: Batch, device: str, dtype: str, lo: int
 def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache: EmbeddingCache,
                 progress: bool = True, device: str = "cpu", dtype: str = "float32",
                 input_labels: tuple[str, ...] = (), warn: Callable[[str], None] | None = None,
-                inference_path: str = "eager", lazy: bool = False) -> tuple[Any, dict[str, Any], bool, float]:
+                inference_path: str = "eager", lazy: bool = False,
+                ranks: Ranks = SOLO) -> tuple[Any, dict[str, Any], bool, float]:
     """Per-segment embeddings of the whole store (streamed block by block, cached).
 
     ``lazy``: the cache entry's on-disk array (row-sliceable, read in chunks by ``participant_means``)
     instead of a NumPy copy, so memory does not grow with the number of segments.
+
+    ``ranks``: the processes of a ``torchrun`` launch; each embeds its share of the cache's units, and
+    every rank gets the whole store's embeddings back (:meth:`EmbeddingCache.compute`).
 
     Only the participant labels the encoder's spec declares as ``input_labels`` reach ``Batch.labels``.
     Embeddings that are constant over the whole store are refused (:mod:`harness.embedding_checks`),
@@ -170,10 +181,11 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
 
     check_lengths(store, n_valid_all)
 
-    def blocks(start: int) -> Iterator[tuple[int, int, np.ndarray]]:
-        bar = tqdm(total=store.n_segments, initial=start, desc=f"embed {encoder.name}", unit="seg",
-                   disable=not progress, leave=False)
-        for lo, hi, adapted in _adapted_blocks(encoder, store, start, block, n_valid_all):
+    bar = tqdm(total=store.n_segments, desc=f"embed {encoder.name}", unit="seg",
+               disable=not progress or not ranks.is_main, leave=False)
+
+    def blocks(start: int, stop: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        for lo, hi, adapted in _adapted_blocks(encoder, store, start, stop, block, n_valid_all):
             seen_inputs.update(adapted.signal)
             rows = adapted.row_of + lo
             fs = encoder.input_spec.fs if encoder.input_spec else store.fs
@@ -187,15 +199,14 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
             per_segment = mean_by_row(emb, adapted.row_of, hi - lo)
             seen_embeddings.update(per_segment)
             yield lo, hi, per_segment
-            bar.update(hi - lo)
-        bar.close()
+            bar.update((hi - lo) * ranks.world_size)  # rank 0's bar stands for the launch
 
-    def verify(embeddings: Any, start: int) -> None:
+    def verify(embeddings: Any, hit: bool) -> None:
         """Refuse embeddings constant over the store, before they are cached (see EmbeddingCache.compute)."""
         seen = seen_embeddings
-        if start > 0 or seen.rows < store.n_segments:  # a cache hit or a resumed computation: check it all
-            fault = finite_problem(encoder.name, embeddings) if start < store.n_segments else None
-            if fault:  # (a hit, start == n_segments, was read back finite by EmbeddingCache.get)
+        if seen.rows < store.n_segments:  # a cache hit, a resumed or shared computation: check it all
+            fault = None if hit else finite_problem(encoder.name, embeddings)
+            if fault:  # (a hit was read back finite by EmbeddingCache.get)
                 raise fault
             seen = Variation()
             seen.update_chunked(embeddings)
@@ -204,7 +215,7 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
         inputs = seen_inputs
         if not inputs.varies and inputs.rows < store.n_segments:  # inputs not all seen in this process
             inputs = Variation()
-            for _, _, adapted in _adapted_blocks(encoder, store, 0, block, n_valid_all):
+            for _, _, adapted in _adapted_blocks(encoder, store, 0, store.n_segments, block, n_valid_all):
                 inputs.update(adapted.signal)
                 if inputs.varies:
                     break
@@ -216,8 +227,12 @@ def embed_store(encoder: Encoder, store: SignalStore, *, batch_size: int, cache:
             warn(identical_inputs_note(encoder.name, store.name))
 
     start = time.perf_counter()
-    embeddings, hit = cache.compute(key, {"encoder": encoder.name, "store": store.name}, store.n_segments,
-                                    encoder.embedding_dim, blocks, verify, lazy=lazy)
+    try:
+        embeddings, hit = cache.compute(key, {"encoder": encoder.name, "store": store.name}, store.n_segments,
+                                        encoder.embedding_dim, blocks, verify, lazy=lazy,
+                                        unit=work_unit(block), ranks=ranks)
+    finally:
+        bar.close()
     return embeddings, {**probe_policy, "cache_key": key}, hit, time.perf_counter() - start
 
 
@@ -252,6 +267,12 @@ class Runner:
         self._targets: dict[tuple[str, str, str], pd.Series | DataError] = {}
         self.datasets_used: list[DatasetChoice] = []
         self.skipped: list[dict[str, str]] = []
+        #: the processes of a ``torchrun`` launch (a single process is a world of one): every rank embeds
+        #: its share of the store, rank 0 alone probes, writes results and tells the observers
+        self.ranks = Ranks(from_env())
+        if self.ranks.enabled and not config.use_cache:
+            raise UsageError("the ranks of a torchrun launch share their embeddings through the cache, so "
+                             "--no-cache cannot be used under torchrun", "drop --no-cache")
 
     def _tasks(self) -> list[TaskSpec]:
         return [self.host.tasks.load(name) for name in self.config.tasks]
@@ -262,6 +283,7 @@ class Runner:
         return default_dataset(_modality_of(spec, tasks[0] if tasks else None))
 
     def run(self) -> list[Result]:
+        """Every encoder on every task; under ``torchrun`` rank 0 returns the results, the others ``[]``."""
         tasks = self._tasks()
         entries = [self.host.encoders.get(name) for name in self.config.encoders]  # fail fast on names
         if self.config.checkpoint is not None:
@@ -269,10 +291,20 @@ class Runner:
                 check_takes_checkpoint(entry, self.config.checkpoint)
         if self.config.device == "auto":
             self.device = resolve_device("auto", torch_encoders=any(uses_torch(e) for e in entries))
+        self.device = rank_device(self.device, self.ranks)
+        self.ranks.join()
+        results = self._run(tasks, entries)
+        self.ranks.leave()  # together, after a successful run (a failed rank exits and torchrun stops the rest)
+        return results
+
+    def _run(self, tasks: list[TaskSpec], entries: list[Entry]) -> list[Result]:
         info: dict[str, Any] = {"encoders": self.config.encoders, "tasks": self.config.tasks,
                                 "dataset": self.config.dataset, "seed": self.config.seed,
                                 "output": str(self.config.output), "device": self.device}
-        self.host.notify("harness_run_start", run=info)
+        if self.ranks.enabled:
+            info["world_size"] = self.ranks.world_size
+        if self.ranks.is_main:
+            self.host.notify("harness_run_start", run=info)
         results: list[Result] = []
         for entry in entries:
             choice = resolve_dataset(self._dataset_for(entry.spec, tasks), data_root=self.config.data_root)
@@ -283,6 +315,8 @@ class Runner:
             if not runnable:
                 continue
             results += self._run_encoder(entry, runnable, store, choice)
+        if not self.ranks.is_main:
+            return []
         info["skipped"] = list(self.skipped)  # each --skip-unsuitable skip, with its reason
         for line in skip_lines(self.skipped):
             warn(line)
@@ -384,12 +418,14 @@ class Runner:
         notes: list[str] = []
         precision = resolve_dtype(self.config.dtype, self.device, uses_torch=uses_torch(entry))  # --dtype auto
         path = choose_inference_path(encoder, self.config.inference, precision.dtype)  # --inference auto
-        if path.fell_back:
+        if path.fell_back and self.ranks.is_main:
             warn(f"{encoder.name}: {path.reason}")
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
             encoder, store, batch_size=self.config.batch_size, cache=self.cache, progress=self.config.progress,
             device=self.device, dtype=precision.dtype, input_labels=entry.spec.input_labels, warn=notes.append,
-            inference_path=path.path, lazy=True)
+            inference_path=path.path, lazy=True, ranks=self.ranks)
+        if not self.ranks.is_main:  # its share is in the cache; rank 0 probes
+            return []
         for note in notes:
             warn(note)
         constant_by_design = bool(getattr(encoder, "constant_embedding", False))
@@ -421,7 +457,8 @@ class Runner:
                 segments=score.segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),
-                         "embedding_cache_hit": cache_hit, "probe_s": round(score.probe_s, 3)},
+                         "embedding_cache_hit": cache_hit, "probe_s": round(score.probe_s, 3),
+                         "embedding_ranks": self.ranks.world_size},
                 training_overlap=overlap, training_overlap_detail=overlap_detail, diagnostics=diagnostics)
             if score.segment is not None:  # subgroups and age gap are participant-level analyses
                 result = score.segment.with_counts(result, task)
@@ -431,6 +468,15 @@ class Runner:
             self.host.notify("harness_result", result=_payload(result))
             out.append(result)
         return out
+
+
+def rank_device(device: str, ranks: Ranks) -> str:
+    """Under ``torchrun`` a bare ``cuda`` is this rank's own GPU (``cuda:LOCAL_RANK``)."""
+    if not ranks.enabled or device != "cuda":
+        return device
+    import torch
+
+    return f"cuda:{ranks.info.local_rank % torch.cuda.device_count()}"
 
 
 def skip_lines(skipped: list[dict[str, str]]) -> list[str]:

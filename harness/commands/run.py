@@ -65,6 +65,8 @@ def handle(args: argparse.Namespace) -> int:
                        probe_jobs=args.probe_jobs)
     runner = Runner(config)
     results = runner.run()
+    if not runner.ranks.is_main:  # under torchrun: this rank's embeddings are in the cache; rank 0 reports
+        return 0
     if not args.quiet:
         for choice in runner.datasets_used:
             print(choice.describe(), file=sys.stderr)

@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-
 import torch
 import torch.distributed as dist
 
 from harness import provenance
-from harness.errors import UsageError
+from harness.ranks import DistInfo, from_env
 
-
-@dataclass(frozen=True)
-class DistInfo:
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self.world_size > 1
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-
-def from_env() -> DistInfo:
-    """The launch geometry torchrun put in the environment (single process when absent)."""
-    try:
-        world = int(os.environ.get("WORLD_SIZE", "1"))
-        rank = int(os.environ.get("RANK", "0"))
-        local = int(os.environ.get("LOCAL_RANK", str(rank)))
-    except ValueError as exc:
-        raise UsageError(f"RANK/WORLD_SIZE/LOCAL_RANK are not integers ({exc})",
-                         "launch with torchrun or unset them") from exc
-    return DistInfo(rank, world, local)
+__all__ = ["DistInfo", "barrier", "broadcast_module_state", "from_env", "init", "resolve_device", "shutdown"]
 
 
 def resolve_device(requested: str, info: DistInfo) -> torch.device:

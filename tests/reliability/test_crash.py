@@ -125,9 +125,11 @@ def test_killed_run_leaves_no_partial_result_and_resumes_its_embeddings(referenc
         for entry in (home / "embeddings").glob("*.zarr"):  # a published cache entry is complete
             emb = zarr.open_group(str(entry), mode="r")["embeddings"][:]
             assert emb.shape[0] == 1200 and np.isfinite(emb).all()
+        cache = EmbeddingCache(home / "embeddings")
         for partial in (home / "embeddings").glob("*.partial"):
-            progress.append(int(zarr.open_group(str(partial), mode="r").attrs["done"]))
-            assert 0 <= progress[-1] <= 1200
+            units = cache.progress(partial.name.removesuffix(".partial"))
+            assert units is not None and 0 <= units[0] <= units[1]  # a unit is marked only once written
+            progress.append(units[0])
     assert killed_mid_run >= 1, "no kill landed while embeddings were being computed"
     again = harness(*args, env=env)
     assert again.returncode == 0, again.stderr
@@ -139,25 +141,53 @@ def test_killed_run_leaves_no_partial_result_and_resumes_its_embeddings(referenc
 
 
 def test_embedding_cache_resumes_from_partial_progress(tmp_path):
-    """An interrupted compute keeps its finished blocks; the next one starts where it stopped."""
+    """An interrupted compute keeps its finished units; the next one computes only the others."""
     cache = EmbeddingCache(tmp_path / "cache")
-    n, dim, block = 100, 4, 10
-    starts: list[int] = []
+    n, dim, unit = 95, 4, 10
+    asked: list[tuple[int, int]] = []
 
-    def blocks(start, *, stop_after=None):
-        starts.append(start)
-        for i, lo in enumerate(range(start, n, block)):
-            if stop_after is not None and i == stop_after:
-                raise KeyboardInterrupt  # what SIGINT does; SIGKILL stops at the same kind of point
-            yield lo, lo + block, np.full((block, dim), lo, dtype=np.float32)
+    def blocks(lo, hi, *, stop_at=None):
+        if lo == stop_at:
+            raise KeyboardInterrupt  # what SIGINT does; SIGKILL stops at the same kind of point
+        asked.append((lo, hi))
+        yield lo, hi, np.full((hi - lo, dim), lo, dtype=np.float32)
 
     with pytest.raises(KeyboardInterrupt):
-        cache.compute("k", {}, n, dim, lambda s: blocks(s, stop_after=4))
+        cache.compute("k", {}, n, dim, lambda lo, hi: blocks(lo, hi, stop_at=40), unit=unit)
     assert cache.get("k") is None, "an unfinished cache entry must not be readable as complete"
-    emb, hit = cache.compute("k", {}, n, dim, blocks)
-    assert starts == [0, 40] and not hit
-    assert np.array_equal(emb[:, 0], np.repeat(np.arange(0, n, block), block).astype(np.float32))
-    assert cache.compute("k", {}, n, dim, blocks)[1] is True and starts == [0, 40]
+    assert cache.progress("k") == (4, 10)
+    asked.clear()
+    emb, hit = cache.compute("k", {}, n, dim, blocks, unit=unit)
+    assert asked == [(lo, min(lo + unit, n)) for lo in range(40, n, unit)] and not hit
+    assert np.array_equal(emb[:, 0], np.repeat(np.arange(0, n, unit), unit)[:n].astype(np.float32))
+    assert cache.compute("k", {}, n, dim, blocks, unit=unit)[1] is True and asked[-1] == (90, 95)
+    assert cache.progress("k") is None and not (tmp_path / "cache" / "k.partial").exists()
+    assert "done" not in zarr.open_group(str(cache.path("k")), mode="r")  # bookkeeping is not published
+
+
+def test_a_partial_of_another_shape_or_layout_is_started_afresh(tmp_path):
+    """Work in progress is resumed only when it was cut the same way for the same array."""
+    cache = EmbeddingCache(tmp_path / "cache")
+
+    def blocks(lo, hi):
+        yield lo, hi, np.full((hi - lo, 2), 1.0 + lo, dtype=np.float32)
+
+    def interrupted(lo, hi):
+        if lo >= 20:
+            raise KeyboardInterrupt
+        yield from blocks(lo, hi)
+
+    with pytest.raises(KeyboardInterrupt):
+        cache.compute("k", {}, 50, 2, interrupted, unit=10)
+    assert cache.progress("k") == (2, 5)
+    emb, _ = cache.compute("k", {}, 50, 2, blocks, unit=25)  # another cut: nothing is reused
+    assert np.array_equal(emb[:, 0], np.repeat([1.0, 26.0], 25).astype(np.float32))
+    old = zarr.open_group(str(tmp_path / "cache" / "j.partial"), mode="w", zarr_format=3)
+    old.create_array("embeddings", shape=(50, 2), chunks=(4096, 2), dtype="float32", fill_value=np.nan)
+    old.attrs.update({"key": "j", "done": 50})  # the layout before units: its count is not trusted
+    assert cache.progress("j") is None
+    emb, hit = cache.compute("j", {}, 50, 2, blocks, unit=25)
+    assert not hit and np.isfinite(emb).all()
 
 
 def test_lazy_cache_reads_give_the_on_disk_array_computed_or_cached(tmp_path):
@@ -168,8 +198,8 @@ def test_lazy_cache_reads_give_the_on_disk_array_computed_or_cached(tmp_path):
     cache = EmbeddingCache(tmp_path / "cache")
     n, dim = 50, 3
 
-    def blocks(start):
-        for lo in range(start, n, 10):
+    def blocks(start, stop):
+        for lo in range(start, stop, 10):
             yield lo, lo + 10, np.arange(lo * dim, (lo + 10) * dim, dtype=np.float32).reshape(10, dim)
 
     computed, hit = cache.compute("k", {}, n, dim, blocks, lazy=True)

@@ -50,16 +50,19 @@ def test_embedding_cache_on_a_url_root():
     cache = EmbeddingCache("memory://bucket-emb/cache")
     calls = []
 
-    def blocks(start):
+    def blocks(start, stop):
         calls.append(start)
-        for lo in range(start, 10, 4):
-            yield lo, min(lo + 4, 10), np.full((min(lo + 4, 10) - lo, 3), lo, np.float32)
+        yield start, stop, np.full((stop - start, 3), start, np.float32)
 
-    first, hit1 = cache.compute("k1", {"encoder": "x"}, 10, 3, blocks)
-    again, hit2 = cache.compute("k1", {"encoder": "x"}, 10, 3, blocks)
-    assert (hit1, hit2) == (False, True) and calls == [0]
+    first, hit1 = cache.compute("k1", {"encoder": "x"}, 10, 3, blocks, unit=4)
+    again, hit2 = cache.compute("k1", {"encoder": "x"}, 10, 3, blocks, unit=4)
+    assert (hit1, hit2) == (False, True) and calls == [0, 4, 8]
     np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first[:, 0], [0, 0, 0, 0, 4, 4, 4, 4, 8, 8])
     assert Location.parse("memory://bucket-emb/cache/k1.zarr").exists()
+    assert not Location.parse("memory://bucket-emb/cache/k1.partial").exists()  # copied, then removed
+    fs, _ = Location.parse("memory://bucket-emb/cache").filesystem()
+    assert not [p for p in fs.find("/bucket-emb/cache") if "/done/" in p or ".partial" in p]
 
 
 @pytest.mark.slow
