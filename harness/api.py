@@ -213,10 +213,12 @@ def load_encoder(name: str, *, modality: str | None = None, checkpoint: str | Pa
     chosen = resolve_device(device, torch_encoders=bool(entry.spec.uses_torch))
     encoder = load_entry(entry, modality=modality, device=chosen,
                          checkpoint=str(checkpoint) if checkpoint is not None else None)
+    from harness.allocator import allocator_for
     from harness.inference import choose_inference_path, resolve_dtype
 
     used = resolve_dtype(dtype, chosen, uses_torch=bool(entry.spec.uses_torch)).dtype  # "auto" settled here
     choose_inference_path(encoder, inference, used)
+    allocator_for(chosen, bool(entry.spec.uses_torch))  # what `harness run` does, so the API embeds as fast
     return LoadedEncoder(name=name, encoder=encoder, modality=modality, device=chosen, dtype=used,
                          batch_size=batch_size)
 

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from harness import options
 from harness.adapter import adapt, adaptation_policy, channel_plan, mean_by_row
+from harness.allocator import allocator_for
 from harness.catalog import DatasetChoice, default_dataset, open_choice, resolve_dataset
 from harness.embed_cache import UNIT_ROWS, EmbeddingCache, cache_key
 from harness.embedding_checks import Variation, constant_problem, finite_problem, identical_inputs_note
@@ -418,6 +419,7 @@ class Runner:
         notes: list[str] = []
         precision = resolve_dtype(self.config.dtype, self.device, uses_torch=uses_torch(entry))  # --dtype auto
         path = choose_inference_path(encoder, self.config.inference, precision.dtype)  # --inference auto
+        allocator = allocator_for(self.device, uses_torch(entry))  # freed memory kept for torch on the CPU
         if path.fell_back and self.ranks.is_main:
             warn(f"{encoder.name}: {path.reason}")
         embeddings, adapter_policy, cache_hit, embed_s = embed_store(
@@ -453,7 +455,7 @@ class Runner:
                 config={"seed": self.config.seed, "probe": probe_cfg.to_dict(), "probe_model": PROBE_MODELS[task.kind],
                         "chosen_params": outcome.fold_params, "batch_size": self.config.batch_size,
                         "input_adaptation": adapter_policy, "aggregation": score.aggregation,
-                        **precision.to_dict(), **path.to_dict()},
+                        **precision.to_dict(), **path.to_dict(), "allocator": allocator},
                 segments=score.segments,
                 environment=environment(self.device),
                 timings={"encoder_load_s": round(load_s, 3), "embed_s": round(embed_s, 3),

@@ -80,3 +80,8 @@ def env_flag(name: str) -> bool:
 
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def keep_freed_memory() -> bool:
+    """``HARNESS_KEEP_FREED_MEMORY=0`` leaves the C allocator as it is (see :mod:`harness.allocator`)."""
+    return os.environ.get("HARNESS_KEEP_FREED_MEMORY", "1").strip().lower() not in {"0", "false", "no", "off"}
