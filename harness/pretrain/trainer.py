@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from harness.allocator import allocator_for
 from harness.atomic import write_json
 from harness.errors import DataError, UsageError
 from harness.pretrain import distributed as dist_util
@@ -127,6 +128,7 @@ class Trainer:
                              "use a multiple of the number of processes")
         self.local_batch = config.batch_size // self.info.world_size
         self.device = dist_util.resolve_device(config.device, self.info)
+        self.allocator = allocator_for(self.device.type, True)  # CPU steps: freed memory kept, as for inference
         if stores is None:
             from harness.catalog import open_dataset
 
@@ -290,7 +292,7 @@ class Trainer:
             "augmentations": self.augment.to_dict(), "pair_policy": self.recipe.pair_policy,
             "objective": {name: repr(module) for name, (module, _) in self.objective.losses.items()},
             "data": self.table.summary(), "seed": self.config.seed, "batch_size": self.config.batch_size,
-            "world_size": self.info.world_size, "device": str(self.device),
+            "world_size": self.info.world_size, "device": str(self.device), "allocator": self.allocator,
             "amp": str(self.amp).replace("torch.", "") if self.amp else "off",
             "lr_milestones": self.milestones, "git_commit": git_commit()["commit"], "versions": versions(),
             "wall_time_s": self.wall_time, "metrics": self.metrics, "loader": self.loader_stats,
