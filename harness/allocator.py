@@ -5,8 +5,8 @@ above its mmap threshold (128 KiB, growing to at most 32 MiB) with fresh ``mmap`
 heap back to the kernel above its trim threshold, so every batch page-faults its activations in again:
 measured on the 2-core CI machine, the kernel time was as large as the compute (``ahms-ppg`` eager
 float32: 24.5 s system + 24.7 s user; 48.5 → 93–104 segments/s with the settings below; the default
-traced path 119 → 165–183; CPU pretraining steps 1.6x faster). PyTorch's CPU tuning guide makes the same point with jemalloc/tcmalloc;
-``mallopt`` gets it without a preloaded library.
+traced path 119 → 165–183; CPU pretraining steps 1.6x faster). PyTorch's CPU tuning guide makes the
+same point with jemalloc/tcmalloc; ``mallopt`` gets it without a preloaded library.
 
 The settings raise the mmap threshold to its maximum (32 MiB), the trim threshold to 1 GiB and the top
 pad to 64 MiB: freed blocks stay for the next batch. The cost is memory the process keeps after its
