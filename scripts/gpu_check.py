@@ -1,17 +1,34 @@
-"""Throughput of the full AHMS encoders on a CUDA GPU, and optional timed pretraining (gpu_check.sh).
+"""Throughput of the full AHMS encoders on a CUDA GPU, and timed pretraining (run by gpu_check.sh).
 
-Prints embedding segments/s (harness inference path, fp32 and bf16 autocast) and training samples/s
-(the harness trainer with AMP) for ahms-ppg and ahms-ecg at batch 256, each with the same-run CPU or
-fp32 reference it is compared with; with --budget-minutes > 0 pretrains both full models for that long
-on synthetic cohorts and exports their weights and the trainer's log under --out.
+Each phase is measured against a reference taken in the same run, and a phase that fails is recorded
+(and the script exits 1 at the end) without stopping the others:
+
+* embedding: segments/s of the harness's inference path at batch 256 for eager and traced forwards in
+  float32 and bf16 autocast, and for ``--dtype auto`` (what ``harness run`` picks on this GPU), with
+  the relative error of each against CPU float32 embeddings of the same segments, and the CPU's rate;
+* training: samples/s of the harness trainer at batch 256 (AMP off and bf16, full windows and the
+  shipped recipe's 15-s crops), end to end (loader included, in-process and with loader workers) and
+  compute-only (one batch repeated), so the loader's share is visible;
+* budget (``--budget-minutes`` > 0): each model pretrained with its shipped recipe (data, crops,
+  objective) at batch 256 for as many steps as the measured rate fits into the budget, then exported
+  with the model-card sidecar; the weights, sidecars and per-step losses land in ``--out``.
+
+``--stores-only`` builds the pretraining stores and exits (gpu_check.sh runs it in the background while
+the tests run). ``--device cpu --quick`` rehearses every code path on a machine without a GPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import statistics
+import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,84 +36,257 @@ import torch
 import harness
 from harness.catalog import build_dataset
 from harness.pretrain.config import PretrainConfig
-from harness.pretrain.trainer import pretrain
+from harness.pretrain.loader import make_loader
+from harness.pretrain.trainer import Trainer, pretrain
 
-BATCH = 256
 ENCODERS = ("ahms-ppg", "ahms-ecg")
+# The shipped weights' pretraining data (plugins/harness_ahms/weights/*.json): synthetic draw seed 1.
+# ahms-ecg's shipped recipe also has PhysioNet/CinC 2017, which cannot travel to an offline GPU
+# machine; the GPU run trains on the synthetic part alone and its sidecar says so.
+STORES = {"ahms-ppg": ("synthetic-ppg", 2000), "ahms-ecg": ("synthetic-ecg", 8000)}
+CROP_SECONDS = 15.0  # the shipped recipe's crops
+LOADER_WORKERS = 4
 
 
-def _rate(fn, n: int, repeats: int = 5) -> float:
-    fn()  # warm-up (cuDNN autotuning, allocator)
-    torch.cuda.synchronize()
-    best = float("inf")
-    for _ in range(repeats):
+class Run:
+    """Sizes and device of this run (``--quick`` shrinks everything for a CPU rehearsal)."""
+
+    def __init__(self, device: str, quick: bool, out: Path, work: Path) -> None:
+        self.device, self.quick, self.out, self.work = device, quick, out, work
+        self.batch = 16 if quick else 256
+        self.repeats = 2 if quick else 10
+        self.train_steps = 2 if quick else 20
+        self.warmup = 1 if quick else 5
+        self.failures: list[str] = []
+        self.report: dict[str, Any] = {"batch": self.batch, "quick": quick}
+
+    def sync(self) -> None:
+        if self.device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    def store(self, encoder: str) -> Path:
+        name, participants = STORES[encoder]
+        participants = 60 if self.quick else participants
+        path = self.work / "stores" / f"{name}-{participants}-s1.zarr"
+        return Path(build_dataset(name, participants=participants, seed=1, progress=False, if_missing=True,
+                                  output=path))
+
+    def phase(self, report: dict[str, Any], key: str, fn: Callable[[], Any]) -> Any:
+        """Run one phase; a failure is recorded with its traceback and the run goes on."""
+        started = time.perf_counter()
+        try:
+            report[key] = fn()
+        except Exception as exc:  # a GPU check reports every phase it can, not only the first failure
+            traceback.print_exc()
+            report[key] = {"error": f"{type(exc).__name__}: {exc}"}
+            self.failures.append(key)
+        print(f"-- {key}: {time.perf_counter() - started:.1f} s", flush=True)
+        self.save()  # what was measured survives a run cut short
+        return report[key]
+
+    def save(self) -> None:
+        self.report["failed_phases"] = self.failures
+        tmp = self.out / "report.json.tmp"
+        tmp.write_text(json.dumps(self.report, indent=1, default=float) + "\n")
+        tmp.replace(self.out / "report.json")
+
+
+def _median_rate(run: Run, fn: Callable[[], object], n: int) -> float:
+    fn()  # warm-up: cuDNN autotuning, the allocator, a trace's first optimising calls
+    fn()
+    run.sync()
+    times = []
+    for _ in range(run.repeats):
         start = time.perf_counter()
         fn()
-        torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - start)
-    return n / best
+        run.sync()
+        times.append(time.perf_counter() - start)
+    return n / statistics.median(times)
 
 
-def embedding_throughput(name: str) -> dict[str, float]:
-    gpu = harness.load_encoder(name, device="cuda", batch_size=BATCH)
-    cpu = harness.load_encoder(name, device="cpu", batch_size=BATCH)
-    spec = gpu.encoder.input_spec
-    x = np.random.default_rng(0).standard_normal((BATCH, spec.channels, spec.samples)).astype(np.float32)
-    fp32 = _rate(lambda: gpu.embed(x, fs=spec.fs), BATCH)
-    gpu.dtype = "bfloat16"
-    bf16 = _rate(lambda: gpu.embed(x, fs=spec.fs), BATCH)
+def _relative_error(a: np.ndarray, reference: np.ndarray) -> float:
+    return float(np.linalg.norm(a - reference) / np.linalg.norm(reference))
+
+
+def embedding(run: Run, name: str) -> dict[str, Any]:
+    """Segments/s of each inference variant on the device, and its error against CPU float32."""
+    cpu = harness.load_encoder(name, device="cpu", batch_size=run.batch, inference="eager")
+    spec = cpu.encoder.input_spec
+    x = np.random.default_rng(0).standard_normal((run.batch, spec.channels, spec.samples)).astype(np.float32)
     start = time.perf_counter()
-    cpu.embed(x[:32], fs=spec.fs)
-    cpu_rate = 32 / (time.perf_counter() - start)
-    return {"cuda_fp32_seg_s": fp32, "cuda_bf16_seg_s": bf16, "cpu_fp32_seg_s": cpu_rate,
-            "bf16_over_fp32": bf16 / fp32, "cuda_fp32_over_cpu": fp32 / cpu_rate}
+    reference = cpu.embed(x, fs=spec.fs)
+    out: dict[str, Any] = {"batch": run.batch, "cpu_eager_float32_seg_s": run.batch / (time.perf_counter() - start)}
+    del cpu
+    for inference, dtype in (("eager", "float32"), ("eager", "bfloat16"), ("trace", "float32"),
+                             ("trace", "bfloat16"), ("auto", "auto")):
+        handle = harness.load_encoder(name, device=run.device, batch_size=run.batch, dtype=dtype,
+                                      inference=inference)
+        rate = _median_rate(run, lambda h=handle: h.embed(x, fs=spec.fs), run.batch)
+        got = handle.embed(x, fs=spec.fs)
+        out[f"{inference}_{dtype}"] = {"seg_s": rate, "dtype_used": handle.dtype,
+                                       "relative_error_vs_cpu_float32": _relative_error(got, reference),
+                                       "finite": bool(np.isfinite(got).all())}
+        del handle
+    base = out["eager_float32"]["seg_s"]
+    out["ratios"] = {k: out[k]["seg_s"] / base for k in ("eager_bfloat16", "trace_float32", "trace_bfloat16",
+                                                         "auto_auto")}
+    out["ratios"]["eager_float32_over_cpu"] = base / out["cpu_eager_float32_seg_s"]
+    return out
 
 
-def training_throughput(name: str, store: Path, out: Path, *, steps: int, amp: str) -> dict[str, float]:
-    config = PretrainConfig(encoder=name, datasets=[str(store)], out=str(out), steps=steps, batch_size=BATCH,
-                            device="cuda", amp=amp, checkpoint_every=steps, progress=False)
+def _config(run: Run, name: str, store: Path, out: Path, *, steps: int, amp: str, crop: float | None,
+            workers: int) -> PretrainConfig:
+    return PretrainConfig(encoder=name, datasets=[str(store)], out=str(out), steps=steps, batch_size=run.batch,
+                          device=run.device, amp=amp, crop_seconds=crop, workers=workers,
+                          checkpoint_every=steps, progress=False)
+
+
+def training_rate(run: Run, name: str, store: Path, *, amp: str, crop: float | None,
+                  workers: int) -> dict[str, Any]:
+    """Samples/s of the trainer's step, end to end (loader in the loop) and on one repeated batch."""
+    steps = run.warmup + run.train_steps
+    config = _config(run, name, store, run.work / "rate", steps=steps + 1, amp=amp, crop=crop, workers=workers)
+    trainer = Trainer(config)
+    loader = iter(make_loader(trainer.stream(0, steps + 1), workers=workers))
+    try:
+        for _ in range(run.warmup):
+            stats = trainer.train_step(next(loader))
+        float(stats.loss)
+        run.sync()
+        start = time.perf_counter()
+        for _ in range(run.train_steps):
+            stats = trainer.train_step(next(loader))
+        loss = float(stats.loss)
+        run.sync()
+        end_to_end = time.perf_counter() - start
+        batch = next(loader)
+        start = time.perf_counter()
+        for _ in range(run.train_steps):
+            stats = trainer.train_step(batch)
+        float(stats.loss)
+        run.sync()
+        compute = time.perf_counter() - start
+    finally:
+        del loader
+        trainer.release_process_group()
+    samples = run.train_steps * run.batch
+    return {"amp": amp, "crop_seconds": crop, "workers": workers, "steps_timed": run.train_steps,
+            "samples_s": samples / end_to_end, "compute_only_samples_s": samples / compute,
+            "loader_share": max(0.0, 1 - compute / end_to_end), "loss": loss, "finite": bool(np.isfinite(loss)),
+            "amp_used": str(trainer.amp)}
+
+
+def training(run: Run, name: str) -> dict[str, Any]:
+    store = run.store(name)
+    out: dict[str, Any] = {"batch": run.batch, "store": store.name}
+    for amp in ("off", "bf16"):
+        out[f"full_{amp}"] = training_rate(run, name, store, amp=amp, crop=None, workers=0)
+    for workers in (0, LOADER_WORKERS):
+        out[f"crop_bf16_workers{workers}"] = training_rate(run, name, store, amp="bf16", crop=CROP_SECONDS,
+                                                           workers=workers)
+    out["bf16_over_fp32_full"] = out["full_bf16"]["samples_s"] / out["full_off"]["samples_s"]
+    return out
+
+
+def budget_run(run: Run, name: str, minutes: float, rates: dict[str, Any]) -> dict[str, Any]:
+    """Pretrain ``name`` with its shipped recipe at batch 256 for the steps the measured rate fits."""
+    options = {w: rates.get(f"crop_bf16_workers{w}", {}).get("samples_s") for w in (0, LOADER_WORKERS)}
+    measured = {w: r for w, r in options.items() if r}
+    if not measured:
+        raise RuntimeError("no training rate was measured for the budget run's configuration")
+    workers = max(measured, key=lambda w: measured[w])
+    steps_per_s = measured[workers] / run.batch
+    # 80 % of the budget at the measured rate: start-up, checkpoints, the held-out rank and export fit
+    steps = max(4, int(0.8 * minutes * 60 * steps_per_s))
+    folder = run.work / f"{name}-budget"
+    shutil.rmtree(folder, ignore_errors=True)
+    config = _config(run, name, run.store(name), folder, steps=steps, amp="bf16", crop=CROP_SECONDS,
+                     workers=workers)
+    config.checkpoint_every = max(1, steps // 4)
+    started = time.perf_counter()
     summary = pretrain(config)
-    return {"steps": steps, "samples_s": steps * BATCH / summary["wall_time_s"], "amp": amp,
-            "wall_time_s": summary["wall_time_s"]}
+    wall = time.perf_counter() - started
+    encoder = Path(summary["encoder"])
+    weights = run.out / f"{name}-gpu.safetensors"
+    shutil.copyfile(encoder, weights)
+    shutil.copyfile(encoder.with_suffix(".json"), weights.with_suffix(".json"))
+    log = {"encoder": name, "steps": steps, "batch_size": run.batch, "workers": workers, "wall_s": wall,
+           "losses": summary["losses"], "metrics": summary["metrics"], "loader": summary["loader"]}
+    (run.out / f"{name}-gpu-log.json").write_text(json.dumps(log, default=float) + "\n")
+    return {"steps": steps, "workers": workers, "wall_s": wall, "planned_s": minutes * 60,
+            "samples_s": steps * run.batch / summary["wall_time_s"], "last_loss": summary["metrics"].get("last_loss"),
+            "effective_rank": (summary["metrics"].get("effective_rank") or {}).get("value"),
+            "weights": weights.name}
+
+
+def environment(run: Run) -> dict[str, Any]:
+    info: dict[str, Any] = {"torch": torch.__version__, "cuda": torch.version.cuda, "device": run.device,
+                            "python": sys.version.split()[0], "harness": harness.__version__}
+    if run.device.startswith("cuda"):
+        props = torch.cuda.get_device_properties(0)
+        info.update(gpu=props.name, gpus=torch.cuda.device_count(), memory_gib=props.total_memory / 2**30,
+                    capability=f"{props.major}.{props.minor}", bf16=torch.cuda.is_bf16_supported())
+    return info
+
+
+def summary_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for name in ENCODERS:
+        part = report.get(name, {})
+        emb, tr = part.get("embedding", {}), part.get("training", {})
+        if "ratios" in emb:
+            lines.append(f"{name} embedding seg/s: eager fp32 {emb['eager_float32']['seg_s']:.0f}, eager bf16 "
+                         f"{emb['eager_bfloat16']['seg_s']:.0f}, trace fp32 {emb['trace_float32']['seg_s']:.0f}, "
+                         f"trace bf16 {emb['trace_bfloat16']['seg_s']:.0f}, auto ({emb['auto_auto']['dtype_used']}) "
+                         f"{emb['auto_auto']['seg_s']:.0f}; CPU eager fp32 {emb['cpu_eager_float32_seg_s']:.0f}; "
+                         f"rel err vs CPU fp32: fp32 {emb['eager_float32']['relative_error_vs_cpu_float32']:.1e}, "
+                         f"bf16 {emb['eager_bfloat16']['relative_error_vs_cpu_float32']:.1e}")
+        if "full_off" in tr:
+            off, bf16 = tr["full_off"], tr["full_bf16"]
+            lines.append(f"{name} training samples/s (batch {tr['batch']}): full fp32 {off['samples_s']:.0f} "
+                         f"(compute {off['compute_only_samples_s']:.0f}), full bf16 "
+                         f"{bf16['samples_s']:.0f} (compute {bf16['compute_only_samples_s']:.0f}), "
+                         f"15-s crops bf16 workers 0 {tr['crop_bf16_workers0']['samples_s']:.0f} / workers "
+                         f"{LOADER_WORKERS} {tr[f'crop_bf16_workers{LOADER_WORKERS}']['samples_s']:.0f} "
+                         f"(compute {tr['crop_bf16_workers0']['compute_only_samples_s']:.0f})")
+        if "steps" in part.get("budget", {}):
+            b = part["budget"]
+            lines.append(f"{name} budget run: {b['steps']} steps x {report['batch']} in {b['wall_s']:.0f} s "
+                         f"(workers {b['workers']}), last loss {b['last_loss']:.3f}, effective rank "
+                         f"{b['effective_rank']}")
+    return lines
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--budget-minutes", type=float, default=0.0)
-    parser.add_argument("--out", type=Path, default=Path("gpu-check"))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget-minutes", type=float, default=0.0, help="pretraining time per model")
+    parser.add_argument("--out", type=Path, default=Path("gpu-check"), help="report, weights and logs")
+    parser.add_argument("--work", type=Path, default=None, help="stores and checkpoints (default OUT/work)")
+    parser.add_argument("--device", default="cuda", help="cuda (default) or cpu for a rehearsal")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: rehearse the code paths")
+    parser.add_argument("--stores-only", action="store_true", help="build the pretraining stores and exit")
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    report: dict[str, dict] = {}
+    run = Run(args.device, args.quick, args.out, args.work or args.out / "work")
+    run.out.mkdir(parents=True, exist_ok=True)
+    if args.stores_only:
+        for name in ENCODERS:
+            print("built", run.store(name), flush=True)
+        return 0
+    report = run.report
+    run.phase(report, "environment", lambda: environment(run))
     for name in ENCODERS:
-        modality = name.split("-")[1]
-        store = build_dataset(f"synthetic-{modality}", participants=400, progress=False, if_missing=True,
-                              output=args.out / "stores" / f"synthetic-{modality}-400.zarr")
-        report[name] = {"embedding": embedding_throughput(name)}
-        for amp in ("off", "bf16"):
-            report[name][f"training_{amp}"] = training_throughput(name, Path(store), args.out / f"{name}-{amp}",
-                                                                  steps=20, amp=amp)
-        print(name, json.dumps(report[name], indent=1, default=float))
+        part = report.setdefault(name, {})
+        run.phase(part, "embedding", lambda n=name: embedding(run, n))
+        run.phase(part, "training", lambda n=name: training(run, n))
     if args.budget_minutes > 0:
         for name in ENCODERS:
-            modality = name.split("-")[1]
-            store = build_dataset(f"synthetic-{modality}", participants=8000, seed=1, progress=False,
-                                  if_missing=True, output=args.out / "stores" / f"synthetic-{modality}-8000-s1.zarr")
-            out = args.out / f"{name}-budget"
-            deadline = time.monotonic() + 60 * args.budget_minutes
-            steps = 200
-            while True:  # checkpoint and resume in rounds until the budget is spent
-                config = PretrainConfig(encoder=name, datasets=[str(store)], out=str(out), steps=steps,
-                                        batch_size=BATCH, device="cuda", amp="bf16", checkpoint_every=200,
-                                        progress=False)
-                summary = pretrain(config, resume=(out / "checkpoint").exists())
-                if time.monotonic() > deadline:
-                    break
-                steps += 200
-            report[name]["budget_run"] = {"steps": summary["step"], "encoder": summary["encoder"]}
-            print(name, "budget run:", json.dumps(report[name]["budget_run"]))
-    (args.out / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
-    print(f"report: {args.out / 'report.json'}")
-    return 0
+            part = report[name]
+            run.phase(part, "budget", lambda n=name, p=part: budget_run(run, n, args.budget_minutes,
+                                                                         p.get("training", {})))
+    run.save()
+    print("\n".join(summary_lines(report)))
+    print(f"report: {run.out / 'report.json'}" + (f"; FAILED: {', '.join(run.failures)}" if run.failures else ""))
+    return 1 if run.failures else 0
 
 
 if __name__ == "__main__":
