@@ -17,6 +17,7 @@ epoch, so this is epoch speed); partners are read too but not counted, for every
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -75,18 +76,23 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
     store, table, plans, steps = setup["store"], setup["table"], setup["plans"], setup["steps"]
     anchors = sum(len(p.anchors) for p in plans)
 
-    def stream(epochs=1):
+    def stream(epochs=1, **kw):
         return PairStream(table, setup["spec"], setup["policy"], batch_size=BATCH, seed=0,
-                          start_step=0, stop_step=steps * epochs)
+                          start_step=0, stop_step=steps * epochs, **kw)
 
-    def run_loader():
+    def run_loader(**kw):
         n = 0
-        for batch in stream():
+        for batch in stream(**kw):
             n += len(batch["x1"])
         return n
 
+    # One thread, no prefetch: the loader's efficiency on one core, against the codec on one core.
     assert benchmark.pedantic(run_loader, rounds=3, iterations=1, warmup_rounds=1) == anchors
     loader_s = benchmark.stats.stats.min
+    # The trainer's default here: decode + gather in THREADS threads, the next round prefetched.
+    threads = len(os.sched_getaffinity(0))
+    run_loader(threads=threads, prefetch=True)
+    threaded_s = best_time(lambda: run_loader(threads=threads, prefetch=True))
 
     # (a) codec only: decode every chunk of every round once, as the loader's rounds do.
     rounds = sorted({tuple(p.buffer_chunks.tolist()) for p in plans})
@@ -148,7 +154,8 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
 
     views_s = best_time(run_views) * len(plans) / len(batches)
 
-    rate = {"loader": anchors / loader_s, "loader_2_workers": workers_rate,
+    rate = {"loader": anchors / loader_s, f"loader_{threads}_threads_prefetch": anchors / threaded_s,
+            "loader_2_workers": workers_rate,
             "views_on_cpu": anchors / views_s, "codec": anchors / codec_s, "codec+zscore": anchors / codec_z_s,
             "in_ram": anchors / ram_s, "naive": 1.0 / naive_per_anchor}
     ledger.figure("loader segments/s (anchors)", {k: round(v, 1) for k, v in rate.items()})
@@ -158,6 +165,9 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
                                        [len(np.unique(table.participant[p.anchors])) for p in plans]))})
     ledger.ratio("loader / codec decode", rate["loader"] / rate["codec"], ">= 0.8",
                  rate["loader"] >= 0.8 * rate["codec"])
+    threaded = rate[f"loader_{threads}_threads_prefetch"]
+    ledger.ratio(f"loader, {threads} decode threads + prefetch, one process / codec decode (one core)",
+                 threaded / rate["codec"], ">= 1.5", threaded >= 1.5 * rate["codec"])
     ledger.ratio("loader, 2 workers / codec decode (one core)", rate["loader_2_workers"] / rate["codec"], ">= 1.5",
                  rate["loader_2_workers"] >= 1.5 * rate["codec"])
     ledger.ratio("loader / (codec decode + zscore)", rate["loader"] / rate["codec+zscore"], "info", True)

@@ -35,6 +35,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--checkpoint-every", type=options.STEPS, default=500)
     p.add_argument("--workers", type=options.WORKERS, default=0, help="DataLoader worker processes (spawned)")
+    p.add_argument("--loader-threads", type=options.LOADER_THREADS, default=None,
+                   help="decode/gather threads per loader process (default: its share of the cores, at most 4)")
+    p.add_argument("--no-prefetch", dest="prefetch", action="store_false",
+                   help="do not read the next round of chunks while the current one trains")
     p.add_argument("--crop-seconds", type=options.SECONDS, default=None,
                    help="train on random crops of this many seconds (CPU budget; evaluation uses full windows)")
     p.add_argument("--pair-policy", default=None,
@@ -65,7 +69,7 @@ def handle(args: argparse.Namespace) -> int:
         device=args.device, amp=args.amp, checkpoint_every=args.checkpoint_every, workers=args.workers,
         pair_policy=args.pair_policy, drop_losses=list(args.drop_loss), model_config=args.model_config,
         buffer_chunks=args.buffer_chunks, holdout_fraction=args.holdout_fraction, progress=not args.quiet,
-        crop_seconds=args.crop_seconds,
+        crop_seconds=args.crop_seconds, loader_threads=args.loader_threads, prefetch=args.prefetch,
     )
     summary = pretrain(config, resume=args.resume)
     if "encoder" not in summary:  # not the main rank

@@ -39,6 +39,8 @@ class PretrainConfig:
     amp: str = "auto"                          # auto | bf16 | fp16 | off (CUDA only)
     checkpoint_every: int = 500
     workers: int = 0
+    loader_threads: int | None = None          # decode/gather threads per loader process (None: auto)
+    prefetch: bool = True                      # read the next round while this one trains
     pair_policy: str | None = None
     drop_losses: list[str] = field(default_factory=list)   # recipe losses to leave out (ablations)
     model_config: str | None = None           # one of the recipe's model_configs (None: "default")
@@ -62,6 +64,8 @@ class PretrainConfig:
             raise UsageError(f"unknown --device '{self.device}'", "use auto, cpu or cuda")
         if self.amp not in ("auto", "bf16", "fp16", "off"):
             raise UsageError(f"unknown amp mode '{self.amp}'", "use auto, bf16, fp16 or off")
+        if self.loader_threads is not None and not 1 <= self.loader_threads <= 64:
+            raise UsageError(f"--loader-threads {self.loader_threads} is out of range", "pass 1 to 64")
         if self.crop_seconds is not None and self.crop_seconds <= 0:
             raise UsageError(f"--crop-seconds {self.crop_seconds} is not positive", "pass e.g. --crop-seconds 15")
         if isinstance(self.drop_losses, str):
@@ -69,6 +73,16 @@ class PretrainConfig:
         if not self.datasets:
             raise UsageError("no --dataset given", "pass --dataset NAME_OR_PATH (repeatable)")
         self.datasets = [str(d) for d in self.datasets]
+
+    def threads_per_loader(self) -> int:
+        """``loader_threads``, or the cores this process may use shared by its loader processes (at most
+        4: a round's decode is a few dozen chunks)."""
+        if self.loader_threads is not None:
+            return self.loader_threads
+        import os
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return max(1, min(4, cores // max(1, self.workers)))
 
     def decay_milestones(self) -> list[int]:
         if self.lr_decay_steps is None:

@@ -15,15 +15,19 @@ shuffle buffer over chunks:
 Every random choice is a pure function of ``(seed, rank, step)``: batches do not depend on history,
 worker count or interruptions, which is what makes ``--resume`` exact. Stores are opened lazily in the
 process that reads them (each DataLoader worker opens its own; use spawn/forkserver, never fork, with
-zarr). Nothing reads more than one round's buffer plus the partners at a time. Normalisation, crops
+zarr). Nothing holds more than two rounds' buffers (the one serving, the one being prefetched) plus
+the partners at a time; decoding runs in threads (zstd releases the GIL). Normalisation, crops
 and augmentations happen on the training device (:mod:`harness.pretrain.views`), so the loader's work
 per segment is a decode and a gather.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -297,46 +301,113 @@ class BufferCache:
     shard files straight into the buffer; the NaN padding of short segments stays in it (the views are
     cleaned and normalised on the device, which knows each row's valid length). Otherwise zarr reads
     the run and the adapter fits it, as for evaluation.
+
+    ``threads`` > 1 decodes a round's chunks and gathers a batch's rows in that many threads (zstd and
+    numpy's take release the GIL, so one process uses several cores without handing batches between
+    processes). :meth:`prefetch` loads the next round into a second buffer in the background while the
+    current one serves its steps, so decoding overlaps training. Neither changes a byte of any batch:
+    every row has a fixed place in the buffer whatever the threads' timing.
     """
 
-    def __init__(self, reader: SegmentReader) -> None:
+    def __init__(self, reader: SegmentReader, *, threads: int = 1) -> None:
         self.reader = reader
         self.key: tuple[int, ...] | None = None
         self.index = np.zeros(0, dtype=np.int64)
         self.valid = np.zeros(0, dtype=np.int64)
-        self._storage = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
-        self.data = self._storage
+        empty = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
+        self._storage = [empty, empty.copy()]  # the serving buffer and the one a prefetch fills
+        self._serving = 0
+        self.data = self._storage[0]
         self.chunk_reads = 0
+        self.threads = max(1, int(threads))
+        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="harness-decode") \
+            if self.threads > 1 else None
+        self._prefetcher: ThreadPoolExecutor | None = None
+        self._pending: tuple[tuple[int, ...], Future[Any]] | None = None
 
-    def _rows(self, n: int) -> np.ndarray:
-        if len(self._storage) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
-            self._storage = np.empty((n, *self._storage.shape[1:]), dtype=np.float32)
-        return self._storage[:n]
+    def close(self) -> None:
+        """Finish any prefetch and stop the threads (the stream calls this when it ends)."""
+        if self._pending is not None:
+            wait([self._pending[1]])
+            self._pending = None
+        for pool in (self._prefetcher, self._pool):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._pool = self._prefetcher = None
+
+    def _rows(self, slot: int, n: int) -> np.ndarray:
+        if len(self._storage[slot]) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
+            self._storage[slot] = np.empty((n, *self._storage[slot].shape[1:]), dtype=np.float32)
+        return self._storage[slot][:n]
+
+    def _run_all(self, jobs: list[Callable[[], None]]) -> None:
+        """Run ``jobs`` (in the pool when there is one); the first failure is raised after all finish,
+        so no job is still writing into a buffer that is then reused."""
+        if self._pool is None or len(jobs) < 2:
+            for job in jobs:
+                job()
+            return
+        futures = [self._pool.submit(job) for job in jobs]
+        wait(futures)
+        for future in futures:
+            future.result()
+
+    def _fill(self, slot: int, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read ``chunks`` into buffer ``slot``: its rows, valid lengths and global segment indices."""
+        table = self.reader.table
+        runs = contiguous_runs(chunks, table)
+        total = sum(b - a for a, b in runs)
+        data = self._rows(slot, total)
+        valid = np.empty(total, dtype=np.int64)
+        jobs: list[Callable[[], None]] = []
+        row = 0
+        # Jobs of about a quarter of a thread's share, so the threads finish together.
+        piece = max(1, len(chunks) // (4 * self.threads))
+        for a, b in runs:
+            i = int(table.source_of(np.array([a]))[0])
+            src = table.sources[i]
+            direct = self.reader.direct(i)  # resolved here, in one thread (it opens the store)
+            if direct is not None:
+                chunk = src.chunk_segments
+                first, stop = (a - src.offset) // chunk, -(-(b - src.offset) // chunk)
+                for c in range(first, stop, piece):
+                    lo = row + (c - first) * chunk
+                    hi = min(row + (min(c + piece, stop) - first) * chunk, row + b - a)
+                    jobs.append(functools.partial(direct.read_chunks, c, min(c + piece, stop), data[lo:hi]))
+                valid[row:row + b - a] = np.minimum(table.n_valid[a:b], self.reader.spec.samples)
+            else:
+                def read(a: int = a, b: int = b, row: int = row) -> None:
+                    data[row:row + b - a], valid[row:row + b - a] = self.reader.read_range(a, b)
+                jobs.append(read)
+            row += b - a
+        self._run_all(jobs)
+        return data, valid, np.concatenate([np.arange(a, b) for a, b in runs])
+
+    def prefetch(self, chunks: np.ndarray) -> None:
+        """Start reading ``chunks`` (a later round) into the spare buffer in the background."""
+        key = tuple(int(c) for c in chunks)
+        if key == self.key or (self._pending is not None and self._pending[0] == key):
+            return
+        if self._pending is not None:  # a prefetch nobody asked for: let it finish, then drop it
+            wait([self._pending[1]])
+        if self._prefetcher is None:
+            self._prefetcher = ThreadPoolExecutor(1, thread_name_prefix="harness-prefetch")
+        spare = 1 - self._serving
+        self._pending = (key, self._prefetcher.submit(self._fill, spare, np.asarray(chunks)))
 
     def load(self, chunks: np.ndarray) -> None:
         key = tuple(int(c) for c in chunks)
         if key == self.key:
             return
-        table = self.reader.table
-        runs = contiguous_runs(chunks, table)
-        total = sum(b - a for a, b in runs)
-        data = self._rows(total)
-        valid = np.empty(total, dtype=np.int64)
-        row = 0
-        for a, b in runs:
-            i = int(table.source_of(np.array([a]))[0])
-            src = table.sources[i]
-            direct = self.reader.direct(i)
-            if direct is not None:
-                local = a - src.offset
-                chunk = src.chunk_segments
-                direct.read_chunks(local // chunk, -(-(b - src.offset) // chunk), data[row:row + b - a])
-                valid[row:row + b - a] = np.minimum(table.n_valid[a:b], self.reader.spec.samples)
-            else:
-                data[row:row + b - a], valid[row:row + b - a] = self.reader.read_range(a, b)
-            row += b - a
-        self.data, self.valid = data, valid
-        self.index = np.concatenate([np.arange(a, b) for a, b in runs])
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == key:
+            filled = pending[1].result()  # a read error surfaces here, for the round that needs it
+            self._serving = 1 - self._serving
+        else:
+            if pending is not None:
+                wait([pending[1]])  # it writes into the spare buffer; let it finish first
+            filled = self._fill(self._serving, chunks)
+        self.data, self.valid, self.index = filled
         self.key = key
         self.chunk_reads += len(chunks)
 
@@ -347,8 +418,12 @@ class BufferCache:
         hit = (len(self.index) > 0) & (self.index[pos] == indices)
         if out is None:
             out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
-        if hit.all():  # the usual case: one gather, no masked copies
-            np.take(self.data, pos, axis=0, out=out, mode="clip")  # "raise" buffers `out`: 3x slower
+        if hit.all():  # the usual case: one gather (in slices over the threads), no masked copies
+            data, n = self.data, len(indices)
+            bounds = np.linspace(0, n, min(self.threads, max(1, n // 32)) + 1).astype(int)
+            # mode="clip": with the default "raise" numpy buffers `out`, 3x slower
+            self._run_all([functools.partial(np.take, data, pos[lo:hi], axis=0, out=out[lo:hi], mode="clip")
+                           for lo, hi in itertools.pairwise(bounds) if hi > lo])
             return out, self.valid[pos]
         valid = np.empty(len(indices), dtype=np.int64)
         out[hit], valid[hit] = self.data[pos[hit]], self.valid[pos[hit]]
@@ -372,14 +447,17 @@ class PairStream(IterableDataset):
     the loader only decodes and gathers. Also ``participant`` int64 codes, ``step``, and loader
     statistics (``chunks``, ``participants``). With ``W`` workers, worker ``w`` makes every step of the
     rounds ``r`` with ``r % W == w`` (so each round's chunks are decoded by one worker, once);
-    :func:`make_loader` puts the batches back in step order.
+    :func:`make_loader` puts the batches back in step order. ``threads`` and ``prefetch`` are
+    :class:`BufferCache`'s (per process: each worker has its own); batches are the same for any values.
     """
 
     def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, *,
                  batch_size: int, seed: int, start_step: int, stop_step: int, rank: int = 0,
-                 world_size: int = 1, buffer_chunks: int | None = None) -> None:
+                 world_size: int = 1, buffer_chunks: int | None = None, threads: int = 1,
+                 prefetch: bool = False) -> None:
         super().__init__()
         self.table, self.spec, self.policy = table, spec, policy
+        self.threads, self.prefetch = threads, prefetch
         self.batch_size, self.seed = batch_size, seed
         self.start_step, self.stop_step = start_step, stop_step
         self.rank, self.world_size, self.buffer_chunks = rank, world_size, buffer_chunks
@@ -415,10 +493,21 @@ class PairStream(IterableDataset):
         info = get_worker_info()
         wid, nworkers = (info.id, info.num_workers) if info is not None else (0, 1)
         planner = self.planner()
-        cache = BufferCache(SegmentReader(self.table, unnormalised(self.spec)))
-        for step in range(self.start_step, self.stop_step):
-            if planner.round_of(step) % nworkers == wid:  # whole rounds: each buffer is decoded once
-                yield self.make_batch(planner.plan(step), cache, shared=info is not None)
+        cache = BufferCache(SegmentReader(self.table, unnormalised(self.spec)), threads=self.threads)
+        started = None
+        try:
+            for step in range(self.start_step, self.stop_step):
+                round_ = planner.round_of(step)
+                if round_ % nworkers != wid:  # whole rounds: each buffer is decoded once
+                    continue
+                batch = self.make_batch(planner.plan(step), cache, shared=info is not None)
+                following = round_ + nworkers  # this process's next round
+                if self.prefetch and started != round_ and following * planner.steps_per_round < self.stop_step:
+                    cache.prefetch(planner.round_chunks(following))
+                started = round_
+                yield batch
+        finally:
+            cache.close()
 
 
 def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = None) -> Any:

@@ -314,7 +314,8 @@ class Trainer:
         return PairStream(self.table, self.recipe.input_spec, self.policy,
                           batch_size=self.local_batch, seed=self.config.seed, start_step=start,
                           stop_step=stop, rank=self.info.rank, world_size=self.info.world_size,
-                          buffer_chunks=self.config.buffer_chunks)
+                          buffer_chunks=self.config.buffer_chunks, threads=self.config.threads_per_loader(),
+                          prefetch=self.config.prefetch)
 
     @cached_property
     def views(self) -> ViewMaker:
@@ -328,7 +329,8 @@ class Trainer:
         """Train to ``config.steps`` (or stop after ``stop_after`` steps, for tests); return a summary."""
         self._maybe_resume()
         stream = self.stream(self.step, self.config.steps)
-        self.loader_stats = {**stream.planner().describe(), "workers": self.config.workers}
+        self.loader_stats = {**stream.planner().describe(), "workers": self.config.workers,
+                             "threads": stream.threads, "prefetch": stream.prefetch}
         loader = make_loader(stream, workers=self.config.workers)
         bar = None
         if self.config.progress and self.info.is_main:

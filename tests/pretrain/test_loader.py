@@ -174,3 +174,57 @@ def test_crops_share_the_window_only_for_the_segment_policy(host, big_store, pol
             assert all(same)
         else:
             assert not any(same)
+
+
+@pytest.mark.parametrize("fs", [None, 16.0], ids=["shard-index", "zarr+adapter"])
+@pytest.mark.parametrize(("threads", "prefetch"), [(3, False), (1, True), (2, True)])
+def test_decode_threads_and_prefetch_give_the_same_batches(host, big_store, threads, prefetch, fs):
+    from dataclasses import replace
+
+    from harness.pretrain.loader import SegmentReader, unnormalised
+
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    spec = recipe.input_spec if fs is None else replace(recipe.input_spec, fs=fs)
+    policy = build_pair_policy(recipe, host)
+    direct = SegmentReader(table, unnormalised(spec)).direct(0)
+    assert (direct is not None) == (fs is None)  # both read paths are exercised
+
+    def stream(**kw):  # 37 steps: several rounds and an epoch boundary
+        return PairStream(table, spec, policy, batch_size=8, seed=2, start_step=3, stop_step=40, **kw)
+
+    plain = list(make_loader(stream()))
+    fast = list(make_loader(stream(threads=threads, prefetch=prefetch)))
+    assert [b["step"] for b in fast] == list(range(3, 40))
+    for a, b in zip(plain, fast):
+        for key in ("x1", "x2", "valid1", "valid2", "participant"):
+            assert torch.equal(a[key], b[key]), key
+
+
+def test_a_read_error_in_a_prefetched_round_surfaces_for_that_round(host, big_store, monkeypatch):
+    from harness.errors import DataError
+    from harness.pretrain.loader import BufferCache
+
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    stream = PairStream(table, recipe.input_spec, build_pair_policy(recipe, host), batch_size=8, seed=2,
+                        start_step=0, stop_step=40, threads=2, prefetch=True)
+    planner = stream.planner()
+    fill = BufferCache._fill
+    calls = []
+
+    def failing_fill(self, slot, chunks):
+        import threading
+
+        calls.append(threading.current_thread().name)
+        if len(calls) == 3:  # the second prefetch: the third round
+            raise DataError("shard damaged", "rebuild the store")
+        return fill(self, slot, chunks)
+
+    monkeypatch.setattr(BufferCache, "_fill", failing_fill)
+    steps = []
+    with pytest.raises(DataError, match="shard damaged"):
+        for batch in make_loader(stream):
+            steps.append(batch["step"])
+    assert steps == list(range(2 * planner.steps_per_round))  # two whole rounds, then the error
+    assert calls[0] == "MainThread" and all(name.startswith("harness-prefetch") for name in calls[1:])
