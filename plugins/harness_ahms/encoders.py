@@ -61,21 +61,6 @@ def recipe_for(modality: str, pair_policy: str, koleo: bool) -> RecipeSpec:
     )
 
 
-def _EmbedModule(model: Any) -> Any:
-    """``model.embed`` as a module's forward, so TorchScript can trace it."""
-    import torch
-
-    class EmbedModule(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, x: Any) -> Any:
-            return self.model.embed(x)
-
-    return EmbedModule().eval()
-
-
 class AHMSEncoder:
     """A frozen 1-D EfficientNet returning 256-d embeddings (eval mode, inference mode, batched)."""
 
@@ -108,7 +93,8 @@ class AHMSEncoder:
 
         spec = self.input_spec
         example = torch.zeros((2, spec.channels, spec.samples), device=self.device)
-        self._forward, used, reason = trace_module(_EmbedModule(self.model), example,
+        # SSLModel.embed is its encoder's forward, so the encoder module is what gets traced.
+        self._forward, used, reason = trace_module(self.model.encoder, example,
                                                    device_type=self.device.type, dtype=dtype)
         return used, reason
 
