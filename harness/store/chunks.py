@@ -7,17 +7,21 @@ from the codec's own decode speed. Stores written by :mod:`harness.store.writer`
 the end with ``bytes`` + ``crc32c``), so a chunk's compressed bytes are found from the shard index and
 decoded by ``numcodecs.Zstd`` directly into the caller's buffer.
 
-:func:`shard_reader` returns ``None`` for anything else (object storage, another layout): the caller
-then reads through zarr, which is always correct. The index checksum is verified on every shard read,
-and a chunk whose decoded size is wrong is refused, so a damaged file is an error, never data.
+:func:`shard_reader` reads local stores with plain file reads and stores on object storage (``s3://``,
+any fsspec URL) with ranged GETs: the shard index from each shard object's tail, then one GET per run
+of chunks, so a round costs a few requests instead of zarr's per-chunk ones. It returns ``None`` for
+any other layout: the caller then reads through zarr, which is always correct. The index checksum is
+verified on every shard read, and a chunk whose decoded size is wrong is refused, so a damaged file is
+an error, never data. Readers are safe to share between threads (the loader decodes in several).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import google_crc32c
 import numpy as np
@@ -71,12 +75,56 @@ def _layout(meta: dict[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | N
     return shard, inner
 
 
-class ShardChunkReader:
-    """Decodes inner chunks ``[first, stop)`` of a local sharded float32 array into a buffer."""
+class ByteSource(Protocol):
+    """Byte ranges of the files under one array folder (local files or objects)."""
 
-    def __init__(self, array_dir: Path, shape: tuple[int, ...], shard: tuple[int, ...],
-                 inner: tuple[int, ...], fill_value: float) -> None:
-        self.dir, self.shape = array_dir, shape
+    def read(self, path: str, start: int, stop: int) -> bytes: ...
+
+    def tail(self, path: str, n: int) -> bytes | None:
+        """The last ``n`` bytes (fewer if the file is shorter); None if the file does not exist."""
+        ...
+
+
+class LocalBytes:
+    def read(self, path: str, start: int, stop: int) -> bytes:
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            return fh.read(stop - start)
+
+    def tail(self, path: str, n: int) -> bytes | None:
+        try:
+            with open(path, "rb") as fh:
+                size = fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, size - n))
+                return fh.read(n)
+        except FileNotFoundError:
+            return None
+
+
+class ObjectBytes:
+    """Ranged GETs through a synchronous fsspec filesystem (s3fs for ``s3://``)."""
+
+    def __init__(self, fs: Any) -> None:
+        self.fs = fs
+
+    def read(self, path: str, start: int, stop: int) -> bytes:
+        return bytes(self.fs.cat_file(path, start=start, end=stop))
+
+    def tail(self, path: str, n: int) -> bytes | None:
+        try:
+            size = int(self.fs.size(path))
+        except FileNotFoundError:
+            return None
+        return bytes(self.fs.cat_file(path, start=max(0, size - n), end=size))
+
+
+class ShardChunkReader:
+    """Decodes inner chunks ``[first, stop)`` of a sharded float32 array into a buffer."""
+
+    def __init__(self, array_dir: Path | str, shape: tuple[int, ...], shard: tuple[int, ...],
+                 inner: tuple[int, ...], fill_value: float, source: ByteSource | None = None) -> None:
+        self.dir, self.shape = str(array_dir).rstrip("/"), shape
+        self.source: ByteSource = source or LocalBytes()
         self.chunk = inner[0]
         self.per_shard = shard[0] // inner[0]
         self.row_shape = inner[1:]
@@ -84,31 +132,30 @@ class ShardChunkReader:
         self.fill = np.float32(fill_value)
         self.codec = Zstd()
         self._index: dict[int, np.ndarray | None] = {}
+        self._lock = threading.Lock()  # the index cache is shared by the loader's decode threads
 
-    def _shard_path(self, shard: int) -> Path:
-        return self.dir / "c" / str(shard) / "0" / "0"
+    def _shard_path(self, shard: int) -> str:
+        return f"{self.dir}/c/{shard}/0/0"
 
     def index(self, shard: int) -> np.ndarray | None:
         """(offset, nbytes) per inner chunk of ``shard``; None when the shard was never written."""
-        if shard in self._index:
-            return self._index[shard]
-        path = self._shard_path(shard)
+        with self._lock:
+            if shard in self._index:
+                return self._index[shard]
         size = self.per_shard * 16
         try:
-            with open(path, "rb") as fh:
-                fh.seek(-(size + 4), os.SEEK_END)
-                raw = fh.read(size + 4)
-        except FileNotFoundError:
-            self._index[shard] = None
-            return None
+            raw = self.source.tail(self._shard_path(shard), size + 4)
         except OSError as exc:
             raise self._damaged(shard, f"its index cannot be read ({exc})") from exc
-        if len(raw) != size + 4 or google_crc32c.value(raw[:size]) != int.from_bytes(raw[size:], "little"):
-            raise self._damaged(shard, "its index checksum does not match")
-        entries = np.frombuffer(raw[:size], dtype="<u8").reshape(self.per_shard, 2)
-        if len(self._index) > 64:  # a long run visits many shards; keep the recent ones
-            self._index.pop(next(iter(self._index)))
-        self._index[shard] = entries
+        entries = None
+        if raw is not None:
+            if len(raw) != size + 4 or google_crc32c.value(raw[:size]) != int.from_bytes(raw[size:], "little"):
+                raise self._damaged(shard, "its index checksum does not match")
+            entries = np.frombuffer(raw[:size], dtype="<u8").reshape(self.per_shard, 2)
+        with self._lock:
+            while len(self._index) > 64:  # a long run visits many shards; keep the recent ones
+                self._index.pop(next(iter(self._index)))
+            self._index[shard] = entries
         return entries
 
     def _damaged(self, shard: int, why: str) -> DataError:
@@ -136,9 +183,10 @@ class ShardChunkReader:
             if written.any():
                 base = int(span[written, 0].min())
                 end = int((span[written, 0] + span[written, 1]).max())
-                with open(self._shard_path(shard), "rb") as fh:
-                    fh.seek(base)
-                    blob = fh.read(end - base)
+                try:
+                    blob = self.source.read(self._shard_path(shard), base, end)
+                except OSError as exc:
+                    raise self._damaged(shard, f"it cannot be read ({exc})") from exc
                 if len(blob) != end - base:
                     raise self._damaged(shard, "it is shorter than its index says")
             view = memoryview(blob)
@@ -171,11 +219,18 @@ class ShardChunkReader:
 def shard_reader(store: Any) -> ShardChunkReader | None:
     """A direct reader for ``store``'s signal array, or None where zarr must read it."""
     location = getattr(store, "location", None)
-    if location is None or not location.is_local:
+    if location is None:
         return None
-    array_dir = Path(str(location.target)) / "signal"
     try:
-        meta = json.loads((array_dir / "zarr.json").read_text())
+        if location.is_local:
+            array_dir: str = str(Path(str(location.target)) / "signal")
+            source: ByteSource = LocalBytes()
+            meta = json.loads(Path(array_dir, "zarr.json").read_text())
+        else:
+            fs, root = location.filesystem()
+            array_dir = f"{str(root).rstrip('/')}/signal"
+            source = ObjectBytes(fs)
+            meta = json.loads(fs.cat_file(f"{array_dir}/zarr.json"))
     except (OSError, ValueError):
         return None
     layout = _layout(meta)
@@ -183,4 +238,4 @@ def shard_reader(store: Any) -> ShardChunkReader | None:
         return None
     fill = meta.get("fill_value")
     fill_value = float("nan") if fill in ("NaN", None) else float(fill)
-    return ShardChunkReader(array_dir, tuple(int(v) for v in meta["shape"]), *layout, fill_value)
+    return ShardChunkReader(array_dir, tuple(int(v) for v in meta["shape"]), *layout, fill_value, source)

@@ -73,8 +73,56 @@ def test_other_layouts_are_left_to_zarr(tmp_path):
     meta["codecs"][0]["configuration"]["index_location"] = "start"
     meta_path.write_text(json.dumps(meta))
     assert shard_reader(store) is None
-    remote = type("Remote", (), {"location": type("L", (), {"is_local": False})()})()
-    assert shard_reader(remote) is None
+    assert shard_reader(type("NoLocation", (), {})()) is None
+
+
+def _in_memory_copy(local, name):
+    """The store's files uploaded to fsspec's in-memory filesystem (object storage without a server)."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    root = local.location.target
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        fs.pipe_file(f"/{name}/{path.relative_to(root).as_posix()}", path.read_bytes())
+    return open_store(f"memory://{name}")
+
+
+def test_object_storage_is_read_by_ranged_gets_and_equals_zarr(store):
+    remote = _in_memory_copy(store, "chunks-remote.zarr")
+    reader = shard_reader(remote)
+    assert reader is not None and not remote.location.is_local
+    out = np.full((77 - 16, 2, 64), 7.0, dtype=np.float32)
+    reader.read_chunks(2, 10, out)
+    assert np.array_equal(out, store.read(16, 77), equal_nan=True)
+
+
+def test_a_damaged_object_is_refused(store):
+    import fsspec
+
+    remote = _in_memory_copy(store, "chunks-damaged.zarr")
+    fs = fsspec.filesystem("memory")
+    path = "/chunks-damaged.zarr/signal/c/1/0/0"
+    blob = bytearray(fs.cat_file(path))
+    blob[-8] ^= 0xFF
+    fs.pipe_file(path, bytes(blob))
+    with pytest.raises(DataError, match="index checksum"):
+        shard_reader(remote).read_chunks(4, 5, np.empty((8, 2, 64), dtype=np.float32))
+
+
+def test_one_reader_is_safe_to_share_between_threads(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    many = _store(tmp_path / "many.zarr", n=77 * 8, chunk=2, shard=4)  # 154 shards: the index cache evicts
+    reader = shard_reader(many)
+    expected = many.read(0, many.n_segments)
+
+    def read(first):
+        out = np.empty((2, 2, 64), dtype=np.float32)
+        reader.read_chunks(first, first + 1, out)
+        return np.array_equal(out, expected[2 * first: 2 * first + 2], equal_nan=True)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(read, list(range(many.n_segments // 2)) * 3))
 
 
 def test_frame_content_size_reads_the_zstd_header():
