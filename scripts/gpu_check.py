@@ -9,6 +9,7 @@ Each phase is measured against a reference taken in the same run, and a phase th
 * training: samples/s of the harness trainer at batch 256 (AMP off and bf16, full windows and the
   shipped recipe's 15-s crops), end to end (loader included, in-process and with loader workers) and
   compute-only (one batch repeated), so the loader's share is visible;
+* loader scaling: steady-state anchors/s of the pair loader with 1, 2, 4 and 8 decode threads (CPU);
 * budget (``--budget-minutes`` > 0): each model pretrained with its shipped recipe (data, crops,
   objective) at batch 256 for as many steps as the measured rate fits into the budget, then exported
   with the model-card sidecar; the weights, sidecars and per-step losses land in ``--out``.
@@ -188,6 +189,36 @@ def training(run: Run, name: str) -> dict[str, Any]:
     return out
 
 
+def loader_scaling(run: Run, name: str = "ahms-ppg") -> dict[str, Any]:
+    """Steady-state anchors/s of the pair loader (CPU only) for 1, 2, 4 and 8 decode threads + prefetch,
+    on the budget run's store: how far threads scale on a machine with more than 2 cores."""
+    from harness.plugins import get_host
+    from harness.pretrain.components import build_pair_policy
+    from harness.pretrain.config import resolve_recipe
+    from harness.pretrain.loader import PairStream, build_table
+    from harness.store.reader import open_store
+
+    host = get_host()
+    config = _config(run, name, run.store(name), run.work / "loader", steps=1, amp="off", crop=None, workers=0)
+    recipe = resolve_recipe(name, host.encoders.get(name).spec, config)
+    table = build_table([open_store(run.store(name))])
+    policy = build_pair_policy(recipe, host)
+    planner = PairStream(table, recipe.input_spec, policy, batch_size=run.batch, seed=0, start_step=0,
+                         stop_step=1).planner()
+    epoch = planner.steps_per_round * planner.rounds_per_epoch
+    out: dict[str, Any] = {"batch": run.batch, "steps_per_epoch": epoch}
+    for threads in (1, 2, 4, 8):
+        batches = iter(PairStream(table, recipe.input_spec, policy, batch_size=run.batch, seed=0, start_step=0,
+                                  stop_step=3 * epoch, threads=threads, prefetch=True))
+        for _ in range(epoch):  # the first epoch allocates and touches the buffers
+            next(batches)
+        start = time.perf_counter()
+        n = sum(len(b["x1"]) for b in batches)
+        out[f"threads_{threads}_seg_s"] = n / (time.perf_counter() - start)
+    out["threads_8_over_1"] = out["threads_8_seg_s"] / out["threads_1_seg_s"]
+    return out
+
+
 def budget_run(run: Run, name: str, minutes: float, rates: dict[str, Any]) -> dict[str, Any]:
     """Pretrain ``name`` with its shipped recipe at batch 256 for the steps the measured rate fits."""
     options = {w: rates.get(f"crop_bf16_workers{w}", {}).get("samples_s") for w in (0, LOADER_WORKERS)}
@@ -254,6 +285,10 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             lines.append(f"{name} budget run: {b['steps']} steps x {report['batch']} in {b['wall_s']:.0f} s "
                          f"(workers {b['workers']}), last loss {b['last_loss']:.3f}, effective rank "
                          f"{b['effective_rank']}")
+    scaling = report.get("loader_scaling", {})
+    if "threads_1_seg_s" in scaling:
+        lines.append("pair loader anchors/s (CPU, steady state, prefetch): " + ", ".join(
+            f"{t} threads {scaling[f'threads_{t}_seg_s']:.0f}" for t in (1, 2, 4, 8)))
     return lines
 
 
@@ -278,6 +313,7 @@ def main() -> int:
         part = report.setdefault(name, {})
         run.phase(part, "embedding", lambda n=name: embedding(run, n))
         run.phase(part, "training", lambda n=name: training(run, n))
+    run.phase(report, "loader_scaling", lambda: loader_scaling(run))
     if args.budget_minutes > 0:
         for name in ENCODERS:
             part = report[name]
