@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -294,6 +295,13 @@ def contiguous_runs(chunks: np.ndarray, table: SegmentTable) -> list[tuple[int, 
     return runs
 
 
+class _Slot:
+    """One of the cache's two buffers and how many batches hold its rows (see BufferCache.lend)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array, self.lent = array, 0
+
+
 class BufferCache:
     """The current round's chunks, read whole into one reused buffer; other segments on demand.
 
@@ -306,7 +314,9 @@ class BufferCache:
     numpy's take release the GIL, so one process uses several cores without handing batches between
     processes). :meth:`prefetch` loads the next round into a second buffer in the background while the
     current one serves its steps, so decoding overlaps training. Neither changes a byte of any batch:
-    every row has a fixed place in the buffer whatever the threads' timing.
+    every row has a fixed place in the buffer whatever the threads' timing. :meth:`lend` hands the
+    serving rows to a consumer that gathers them itself (on the training device); lent rows are never
+    overwritten before they are released.
     """
 
     def __init__(self, reader: SegmentReader, *, threads: int = 1) -> None:
@@ -315,9 +325,10 @@ class BufferCache:
         self.index = np.zeros(0, dtype=np.int64)
         self.valid = np.zeros(0, dtype=np.int64)
         empty = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
-        self._storage = [empty, empty.copy()]  # the serving buffer and the one a prefetch fills
+        self._slots = [_Slot(empty), _Slot(empty.copy())]  # the serving buffer and the one a prefetch fills
+        self._lent_lock = threading.Lock()
         self._serving = 0
-        self.data = self._storage[0]
+        self.data = empty
         self.chunk_reads = 0
         self.threads = max(1, int(threads))
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="harness-decode") \
@@ -336,9 +347,42 @@ class BufferCache:
         self._pool = self._prefetcher = None
 
     def _rows(self, slot: int, n: int) -> np.ndarray:
-        if len(self._storage[slot]) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
-            self._storage[slot] = np.empty((n, *self._storage[slot].shape[1:]), dtype=np.float32)
-        return self._storage[slot][:n]
+        with self._lent_lock:
+            holder = self._slots[slot]
+            if holder.lent:  # rows lent to a batch still in use: leave them be, fill a new array
+                holder = self._slots[slot] = _Slot(np.empty((max(n, len(holder.array)), *holder.array.shape[1:]),
+                                                            dtype=np.float32))
+        if len(holder.array) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
+            holder.array = np.empty((n, *holder.array.shape[1:]), dtype=np.float32)
+        return holder.array[:n]
+
+    def lend(self) -> tuple[np.ndarray, Callable[[], None]]:
+        """The serving round's rows, and a function to call once the borrower has copied what it needs.
+        Until then the rows are never refilled (a later round gets a new array instead)."""
+        with self._lent_lock:
+            holder = self._slots[self._serving]
+            holder.lent += 1
+        returned = False
+
+        def release() -> None:
+            nonlocal returned
+            with self._lent_lock:
+                if not returned:
+                    returned = True
+                    holder.lent -= 1
+        return self.data, release
+
+    def locate(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Rows of ``indices`` in the serving buffer (-1 where not in it), their valid lengths, and the
+        signals of those not in it (read now, in order), for a consumer that gathers itself."""
+        pos = np.searchsorted(self.index, indices)
+        pos = np.minimum(pos, max(len(self.index) - 1, 0))
+        hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        valid = self.valid[pos] if len(self.index) else np.zeros(len(indices), dtype=np.int64)
+        extra = None
+        if not hit.all():
+            extra, valid[~hit] = self.reader.read_with_lengths(indices[~hit])
+        return np.where(hit, pos, -1), valid, extra
 
     def _run_all(self, jobs: list[Callable[[], None]]) -> None:
         """Run ``jobs`` (in the pool when there is one); the first failure is raised after all finish,
@@ -437,6 +481,25 @@ def chunks_touched(table: SegmentTable, indices: np.ndarray) -> int:
     return len(np.unique(np.searchsorted(starts, indices, side="right") - 1))
 
 
+def batch_views(batch: dict[str, Any], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The anchor and partner segments of a loader batch on ``device`` (raw: NaN padding included),
+    gathered there when the batch carries the round's rows (``gather="consumer"``)."""
+    nb = device.type == "cuda"
+    if "rows" not in batch:
+        return batch["x1"].to(device, non_blocking=nb), batch["x2"].to(device, non_blocking=nb)
+    rows = batch["rows"].to(device, non_blocking=nb)  # pageable memory: the copy has read it on return
+    views = []
+    for key in ("1", "2"):
+        pos = batch["pos" + key].to(device, non_blocking=nb)
+        x = rows.index_select(0, pos.clamp_min(0))
+        extra = batch["extra" + key]
+        if extra is not None:
+            x[pos < 0] = extra.to(device, non_blocking=nb)
+        views.append(x)
+    batch["release"]()
+    return views[0], views[1]
+
+
 # -- the torch dataset ------------------------------------------------------------------------------
 class PairStream(IterableDataset):
     """Yields one ready batch per step (``batch_size=None`` in the DataLoader).
@@ -449,15 +512,22 @@ class PairStream(IterableDataset):
     rounds ``r`` with ``r % W == w`` (so each round's chunks are decoded by one worker, once);
     :func:`make_loader` puts the batches back in step order. ``threads`` and ``prefetch`` are
     :class:`BufferCache`'s (per process: each worker has its own); batches are the same for any values.
+    With ``gather="consumer"`` (in-process only; workers always gather) a batch carries the round's
+    buffer instead of ``x1``/``x2``: ``rows`` (R, C, T), ``pos1``/``pos2`` (row per view, -1 where the
+    segment is not in the buffer), ``extra1``/``extra2`` (those segments, in order, or None) and
+    ``release``, to call once the views are copied; :func:`batch_views` makes the two views from either
+    form, so on a GPU the gather runs on the device and the loader only decodes.
     """
 
     def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, *,
                  batch_size: int, seed: int, start_step: int, stop_step: int, rank: int = 0,
                  world_size: int = 1, buffer_chunks: int | None = None, threads: int = 1,
-                 prefetch: bool = False) -> None:
+                 prefetch: bool = False, gather: str = "loader") -> None:
         super().__init__()
+        if gather not in ("loader", "consumer"):
+            raise UsageError(f"unknown gather mode '{gather}'", "use 'loader' or 'consumer'")
         self.table, self.spec, self.policy = table, spec, policy
-        self.threads, self.prefetch = threads, prefetch
+        self.threads, self.prefetch, self.gather = threads, prefetch, gather
         self.batch_size, self.seed = batch_size, seed
         self.start_step, self.stop_step = start_step, stop_step
         self.rank, self.world_size, self.buffer_chunks = rank, world_size, buffer_chunks
@@ -478,16 +548,25 @@ class PairStream(IterableDataset):
 
     def make_batch(self, plan: StepPlan, cache: BufferCache, *, shared: bool = False) -> dict[str, Any]:
         cache.load(plan.buffer_chunks)
-        x1, valid1 = self._views(cache, plan.anchors, shared)
-        x2, valid2 = self._views(cache, plan.partners, shared)
         both = np.concatenate([plan.anchors, plan.partners])
         codes = self.table.participant[plan.anchors]
-        return {
-            "step": plan.step, "x1": x1, "x2": x2, "valid1": valid1, "valid2": valid2,
-            "participant": torch.from_numpy(codes.astype(np.int64)),
+        batch: dict[str, Any] = {
+            "step": plan.step, "participant": torch.from_numpy(codes.astype(np.int64)),
             "partner_participant": torch.from_numpy(self.table.participant[plan.partners].astype(np.int64)),
             "chunks": chunks_touched(self.table, both), "participants": len(np.unique(codes)),
         }
+        if self.gather == "consumer" and not shared:
+            rows, release = cache.lend()
+            batch.update(rows=torch.from_numpy(rows), release=release)
+            for key, indices in (("1", plan.anchors), ("2", plan.partners)):
+                pos, valid, extra = cache.locate(indices)
+                batch["pos" + key], batch["valid" + key] = torch.from_numpy(pos), torch.from_numpy(valid)
+                batch["extra" + key] = None if extra is None else torch.from_numpy(extra)
+            return batch
+        x1, valid1 = self._views(cache, plan.anchors, shared)
+        x2, valid2 = self._views(cache, plan.partners, shared)
+        batch.update(x1=x1, x2=x2, valid1=valid1, valid2=valid2)
+        return batch
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         info = get_worker_info()

@@ -315,7 +315,9 @@ class Trainer:
                           batch_size=self.local_batch, seed=self.config.seed, start_step=start,
                           stop_step=stop, rank=self.info.rank, world_size=self.info.world_size,
                           buffer_chunks=self.config.buffer_chunks, threads=self.config.threads_per_loader(),
-                          prefetch=self.config.prefetch)
+                          prefetch=self.config.prefetch,
+                          # in-process, the views are gathered on the training device from the round's rows
+                          gather="consumer" if self.config.workers == 0 else "loader")
 
     @cached_property
     def views(self) -> ViewMaker:

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from harness.encoders import InputSpec
-from harness.pretrain.loader import torch_generator
+from harness.pretrain.loader import batch_views, torch_generator
 
 
 def normalise(x: torch.Tensor, valid: torch.Tensor | None, kind: str) -> torch.Tensor:
@@ -85,10 +85,10 @@ class ViewMaker:
 
     def __call__(self, batch: dict[str, Any], device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
         device = torch.device(device)
-        nb = device.type == "cuda"
         step = int(batch["step"])
-        x1 = normalise(batch["x1"].to(device, non_blocking=nb), batch.get("valid1"), self.spec.normalise)
-        x2 = normalise(batch["x2"].to(device, non_blocking=nb), batch.get("valid2"), self.spec.normalise)
+        raw1, raw2 = batch_views(batch, device)
+        x1 = normalise(raw1, batch.get("valid1"), self.spec.normalise)
+        x2 = normalise(raw2, batch.get("valid2"), self.spec.normalise)
         if self.crop_samples:
             gen = torch_generator(self.seed, "crop", self.rank, step)
             starts1 = crop_starts(x1, self.crop_samples, gen)

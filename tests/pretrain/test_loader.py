@@ -228,3 +228,32 @@ def test_a_read_error_in_a_prefetched_round_surfaces_for_that_round(host, big_st
             steps.append(batch["step"])
     assert steps == list(range(2 * planner.steps_per_round))  # two whole rounds, then the error
     assert calls[0] == "MainThread" and all(name.startswith("harness-prefetch") for name in calls[1:])
+
+
+@pytest.mark.parametrize("fs", [None, 16.0], ids=["shard-index", "zarr+adapter"])
+def test_consumer_gather_gives_the_same_views_and_never_refills_lent_rows(host, big_store, fs):
+    from dataclasses import replace
+
+    from harness.pretrain.loader import batch_views
+
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    spec = recipe.input_spec if fs is None else replace(recipe.input_spec, fs=fs)
+    policy = build_pair_policy(recipe, host)
+
+    def stream(**kw):  # 4-chunk buffers: some partners fall outside them (read on demand)
+        return PairStream(table, spec, policy, batch_size=8, seed=2, start_step=0, stop_step=30, buffer_chunks=4,
+                          threads=2, prefetch=True, **kw)
+
+    plain = list(stream())
+    kept = list(stream(gather="consumer"))  # held, not released: every round gets rows of its own
+    assert all("x1" not in b and b["rows"].ndim == 3 for b in kept)
+    assert any(b["extra2"] is not None for b in kept)  # the miss path is exercised
+    released = []
+    for batch in stream(gather="consumer"):  # released as the trainer does: buffers are recycled
+        released.append(batch_views(batch, torch.device("cpu")))
+    for a, b, c in zip(plain, kept, released):
+        x1, x2 = batch_views(b, torch.device("cpu"))
+        assert torch.equal(x1, a["x1"]) and torch.equal(x2, a["x2"])
+        assert torch.equal(c[0], a["x1"]) and torch.equal(c[1], a["x2"])
+        assert torch.equal(b["valid1"], a["valid1"]) and torch.equal(b["valid2"], a["valid2"])
