@@ -487,14 +487,14 @@ def batch_views(batch: dict[str, Any], device: torch.device) -> tuple[torch.Tens
     nb = device.type == "cuda"
     if "rows" not in batch:
         return batch["x1"].to(device, non_blocking=nb), batch["x2"].to(device, non_blocking=nb)
-    rows = batch["rows"].to(device, non_blocking=nb)  # pageable memory: the copy has read it on return
+    rows = batch["rows"].to(device)  # a synchronous copy: the rows are read before they are released
     views = []
     for key in ("1", "2"):
         pos = batch["pos" + key].to(device, non_blocking=nb)
         x = rows.index_select(0, pos.clamp_min(0))
         extra = batch["extra" + key]
         if extra is not None:
-            x[pos < 0] = extra.to(device, non_blocking=nb)
+            x[pos < 0] = extra.to(device)
         views.append(x)
     batch["release"]()
     return views[0], views[1]
