@@ -21,9 +21,13 @@ def test_participant_means_memory_flat(benchmark, ledger):
         folder = OUT / "means" / f"cache-{n}.zarr"
         if not (folder / "zarr.json").exists():
             subprocess.run([sys.executable, str(JOB), "write", str(n), str(folder)], check=True)
-        proc = subprocess.run([sys.executable, str(JOB), "means", str(n), str(folder)], capture_output=True,
-                              text=True, check=True)
-        runs[n] = json.loads(proc.stdout.strip().splitlines()[-1])
+        tries = []
+        for _ in range(2):  # the faster of two for the time (as best_time elsewhere), the larger peak for memory
+            proc = subprocess.run([sys.executable, str(JOB), "means", str(n), str(folder)], capture_output=True,
+                                  text=True, check=True)
+            tries.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        runs[n] = {**min(tries, key=lambda t: t["wall_s"]), "peak_rss_mb": max(t["peak_rss_mb"] for t in tries),
+                   "wall_s_tries": [t["wall_s"] for t in tries]}
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     small, big = (runs[n] for n in SIZES)
     slope = math.log(big["wall_s"] / small["wall_s"]) / math.log(SIZES[1] / SIZES[0])
