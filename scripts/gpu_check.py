@@ -190,8 +190,9 @@ def training(run: Run, name: str) -> dict[str, Any]:
 
 
 def loader_scaling(run: Run, name: str = "ahms-ppg") -> dict[str, Any]:
-    """Steady-state anchors/s of the pair loader (CPU only) for 1, 2, 4 and 8 decode threads + prefetch,
-    on the budget run's store: how far threads scale on a machine with more than 2 cores."""
+    """Steady-state anchors/s of the pair loader (CPU only; the views' gather left to the device, as the
+    trainer runs it) for 1, 2, 4 and 8 decode threads + prefetch, on the budget run's store: how far
+    threads scale on a machine with more than 2 cores."""
     from harness.plugins import get_host
     from harness.pretrain.components import build_pair_policy
     from harness.pretrain.config import resolve_recipe
@@ -207,13 +208,17 @@ def loader_scaling(run: Run, name: str = "ahms-ppg") -> dict[str, Any]:
                          stop_step=1).planner()
     epoch = planner.steps_per_round * planner.rounds_per_epoch
     out: dict[str, Any] = {"batch": run.batch, "steps_per_epoch": epoch}
-    for threads in (1, 2, 4, 8):
+    def taken(batch: dict[str, Any]) -> int:  # released at once, as the trainer does after its views
+        batch["release"]()
+        return len(batch["pos1"])
+
+    for threads in (1, 2, 4, 8):  # as the trainer runs it in-process: views gathered on the device
         batches = iter(PairStream(table, recipe.input_spec, policy, batch_size=run.batch, seed=0, start_step=0,
-                                  stop_step=3 * epoch, threads=threads, prefetch=True))
+                                  stop_step=3 * epoch, threads=threads, prefetch=True, gather="consumer"))
         for _ in range(epoch):  # the first epoch allocates and touches the buffers
-            next(batches)
+            taken(next(batches))
         start = time.perf_counter()
-        n = sum(len(b["x1"]) for b in batches)
+        n = sum(taken(b) for b in batches)
         out[f"threads_{threads}_seg_s"] = n / (time.perf_counter() - start)
     out["threads_8_over_1"] = out["threads_8_seg_s"] / out["threads_1_seg_s"]
     return out
