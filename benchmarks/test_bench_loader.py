@@ -113,7 +113,7 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
     assert benchmark.pedantic(run_loader, rounds=3, iterations=1, warmup_rounds=1) == anchors
     loader_s = benchmark.stats.stats.min
     steady_rate = max(steady() for _ in range(2))
-    # The trainer's default here: decode + gather in THREADS threads, the next round prefetched.
+    # Its default threads, the next round prefetched, the gather still in the loader (as workers run it).
     threads = len(os.sched_getaffinity(0))
     run_loader(threads=threads, prefetch=True)
     threaded_s = best_time(lambda: run_loader(threads=threads, prefetch=True))

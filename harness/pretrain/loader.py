@@ -372,12 +372,16 @@ class BufferCache:
                     holder.lent -= 1
         return self.data, release
 
+    def _positions(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each index's row in the serving buffer (clipped into range) and whether it is there."""
+        pos = np.searchsorted(self.index, indices)
+        pos = np.minimum(pos, max(len(self.index) - 1, 0))
+        return pos, (len(self.index) > 0) & (self.index[pos] == indices)
+
     def locate(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Rows of ``indices`` in the serving buffer (-1 where not in it), their valid lengths, and the
         signals of those not in it (read now, in order), for a consumer that gathers itself."""
-        pos = np.searchsorted(self.index, indices)
-        pos = np.minimum(pos, max(len(self.index) - 1, 0))
-        hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        pos, hit = self._positions(indices)
         valid = self.valid[pos] if len(self.index) else np.zeros(len(indices), dtype=np.int64)
         extra = None
         if not hit.all():
@@ -457,9 +461,7 @@ class BufferCache:
 
     def get(self, indices: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Signals and valid lengths of ``indices`` (into ``out`` when given)."""
-        pos = np.searchsorted(self.index, indices)
-        pos = np.minimum(pos, max(len(self.index) - 1, 0))
-        hit = (len(self.index) > 0) & (self.index[pos] == indices)
+        pos, hit = self._positions(indices)
         if out is None:
             out = np.empty((len(indices), *self.data.shape[1:]), dtype=np.float32)
         if hit.all():  # the usual case: one gather (in slices over the threads), no masked copies
