@@ -190,36 +190,28 @@ def training(run: Run, name: str) -> dict[str, Any]:
 
 
 def loader_scaling(run: Run, name: str = "ahms-ppg") -> dict[str, Any]:
-    """Steady-state anchors/s of the pair loader (CPU only; the views' gather left to the device, as the
-    trainer runs it) for 1, 2, 4 and 8 decode threads + prefetch, on the budget run's store: how far
-    threads scale on a machine with more than 2 cores."""
-    from harness.plugins import get_host
-    from harness.pretrain.components import build_pair_policy
-    from harness.pretrain.config import resolve_recipe
-    from harness.pretrain.loader import PairStream, build_table
-    from harness.store.reader import open_store
-
-    host = get_host()
+    """Steady-state anchors/s of the trainer's own pair stream (CPU only; in-process, the views' gather
+    is left to the device) for 1, 2, 4 and 8 decode threads + prefetch, on the budget run's store: how
+    far threads scale on a machine with more than 2 cores."""
     config = _config(run, name, run.store(name), run.work / "loader", steps=1, amp="off", crop=None, workers=0)
-    recipe = resolve_recipe(name, host.encoders.get(name).spec, config)
-    table = build_table([open_store(run.store(name))])
-    policy = build_pair_policy(recipe, host)
-    planner = PairStream(table, recipe.input_spec, policy, batch_size=run.batch, seed=0, start_step=0,
-                         stop_step=1).planner()
+    trainer = Trainer(config)
+    planner = trainer.stream(0, 1).planner()
     epoch = planner.steps_per_round * planner.rounds_per_epoch
     out: dict[str, Any] = {"batch": run.batch, "steps_per_epoch": epoch}
+
     def taken(batch: dict[str, Any]) -> int:  # released at once, as the trainer does after its views
         batch["release"]()
         return len(batch["pos1"])
 
-    for threads in (1, 2, 4, 8):  # as the trainer runs it in-process: views gathered on the device
-        batches = iter(PairStream(table, recipe.input_spec, policy, batch_size=run.batch, seed=0, start_step=0,
-                                  stop_step=3 * epoch, threads=threads, prefetch=True, gather="consumer"))
+    for threads in (1, 2, 4, 8):
+        config.loader_threads = threads
+        batches = iter(trainer.stream(0, 3 * epoch))
         for _ in range(epoch):  # the first epoch allocates and touches the buffers
             taken(next(batches))
         start = time.perf_counter()
         n = sum(taken(b) for b in batches)
         out[f"threads_{threads}_seg_s"] = n / (time.perf_counter() - start)
+    trainer.release_process_group()
     out["threads_8_over_1"] = out["threads_8_seg_s"] / out["threads_1_seg_s"]
     return out
 
