@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-import threading
+import os
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -41,6 +41,7 @@ from harness.encoders import InputSpec
 from harness.errors import DataError, UsageError
 from harness.pairing import ParticipantIndex
 from harness.pretrain.rank import holdout_mask
+from harness.pretrain.round_buffers import BufferPool, RoundBuffer, WorkerBuffers, return_once, to_wire
 from harness.store.chunks import ShardChunkReader, shard_reader
 
 
@@ -295,13 +296,6 @@ def contiguous_runs(chunks: np.ndarray, table: SegmentTable) -> list[tuple[int, 
     return runs
 
 
-class _Slot:
-    """One of the cache's two buffers and how many batches hold its rows (see BufferCache.lend)."""
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.array, self.lent = array, 0
-
-
 class BufferCache:
     """The current round's chunks, read whole into one reused buffer; other segments on demand.
 
@@ -312,23 +306,24 @@ class BufferCache:
 
     ``threads`` > 1 decodes a round's chunks and gathers a batch's rows in that many threads (zstd and
     numpy's take release the GIL, so one process uses several cores without handing batches between
-    processes). :meth:`prefetch` loads the next round into a second buffer in the background while the
+    processes). :meth:`prefetch` loads the next round into another buffer in the background while the
     current one serves its steps, so decoding overlaps training. Neither changes a byte of any batch:
     every row has a fixed place in the buffer whatever the threads' timing. :meth:`lend` hands the
-    serving rows to a consumer that gathers them itself (on the training device); lent rows are never
-    overwritten before they are released.
+    serving rows to a consumer that gathers them itself (on the training device); buffers come from a
+    :class:`~harness.pretrain.round_buffers.BufferPool` (``shared``: in shared memory, for a DataLoader
+    worker), so lent rows are never overwritten before they are returned.
     """
 
-    def __init__(self, reader: SegmentReader, *, threads: int = 1) -> None:
+    def __init__(self, reader: SegmentReader, *, threads: int = 1, shared: bool = False) -> None:
         self.reader = reader
         self.key: tuple[int, ...] | None = None
         self.index = np.zeros(0, dtype=np.int64)
         self.valid = np.zeros(0, dtype=np.int64)
-        empty = np.zeros((0, reader.spec.channels, reader.spec.samples), dtype=np.float32)
-        self._slots = [_Slot(empty), _Slot(empty.copy())]  # the serving buffer and the one a prefetch fills
-        self._lent_lock = threading.Lock()
-        self._serving = 0
-        self.data = empty
+        row_shape = (reader.spec.channels, reader.spec.samples)
+        # serving + prefetching + one returning late; a worker's batches wait in queues a while longer
+        self.pool = BufferPool(row_shape, shared=shared, keep=5 if shared else 3)
+        self.current: RoundBuffer | None = None
+        self.data = np.zeros((0, *row_shape), dtype=np.float32)
         self.chunk_reads = 0
         self.threads = max(1, int(threads))
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="harness-decode") \
@@ -338,39 +333,28 @@ class BufferCache:
 
     def close(self) -> None:
         """Finish any prefetch and stop the threads (the stream calls this when it ends)."""
-        if self._pending is not None:
-            wait([self._pending[1]])
-            self._pending = None
+        self._drop_pending()
         for pool in (self._prefetcher, self._pool):
             if pool is not None:
                 pool.shutdown(wait=True)
         self._pool = self._prefetcher = None
 
-    def _rows(self, slot: int, n: int) -> np.ndarray:
-        with self._lent_lock:
-            holder = self._slots[slot]
-            if holder.lent:  # rows lent to a batch still in use: leave them be, fill a new array
-                holder = self._slots[slot] = _Slot(np.empty((max(n, len(holder.array)), *holder.array.shape[1:]),
-                                                            dtype=np.float32))
-        if len(holder.array) < n:  # grow once; later rounds reuse the pages (no first-touch faults)
-            holder.array = np.empty((n, *holder.array.shape[1:]), dtype=np.float32)
-        return holder.array[:n]
+    def _drop_pending(self) -> None:
+        """Let a prefetch nobody asked for finish (it writes into its buffer), then free its buffer."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            wait([pending[1]])
+            if pending[1].exception() is None:
+                self.pool.put_back(pending[1].result()[0])
 
-    def lend(self) -> tuple[np.ndarray, Callable[[], None]]:
-        """The serving round's rows, and a function to call once the borrower has copied what it needs.
-        Until then the rows are never refilled (a later round gets a new array instead)."""
-        with self._lent_lock:
-            holder = self._slots[self._serving]
-            holder.lent += 1
-        returned = False
-
-        def release() -> None:
-            nonlocal returned
-            with self._lent_lock:
-                if not returned:
-                    returned = True
-                    holder.lent -= 1
-        return self.data, release
+    def lend(self) -> tuple[RoundBuffer, np.ndarray]:
+        """The serving buffer and its rows, counted as lent to one more batch: until that batch is
+        returned (:func:`~harness.pretrain.round_buffers.return_once` on ``buffer.returned``) they are
+        never refilled (a later round gets another buffer instead)."""
+        if self.current is None:
+            raise RuntimeError("lend() before any round was loaded")
+        self.current.lend()
+        return self.current, self.data
 
     def _positions(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each index's row in the serving buffer (clipped into range) and whether it is there."""
@@ -400,17 +384,30 @@ class BufferCache:
         for future in futures:
             future.result()
 
-    def _fill(self, slot: int, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Read ``chunks`` into buffer ``slot``: its rows, valid lengths and global segment indices."""
+    def _fill(self, chunks: np.ndarray) -> tuple[RoundBuffer, np.ndarray, np.ndarray, np.ndarray]:
+        """Read ``chunks`` into a free buffer: the buffer (held), its rows, valid lengths and global
+        segment indices. On failure the buffer goes back to the pool."""
         table = self.reader.table
         runs = contiguous_runs(chunks, table)
         total = sum(b - a for a, b in runs)
-        data = self._rows(slot, total)
-        valid = np.empty(total, dtype=np.int64)
+        buffer = self.pool.take(total)
+        try:
+            data = buffer.rows(total)
+            valid = np.empty(total, dtype=np.int64)
+            self._run_all(self._read_jobs(runs, data, valid, len(chunks)))
+        except BaseException:
+            self.pool.put_back(buffer)
+            raise
+        return buffer, data, valid, np.concatenate([np.arange(a, b) for a, b in runs])
+
+    def _read_jobs(self, runs: list[tuple[int, int]], data: np.ndarray, valid: np.ndarray,
+                   n_chunks: int) -> list[Callable[[], None]]:
+        """One job per piece of the round, each writing its own rows of ``data`` and ``valid``."""
+        table = self.reader.table
         jobs: list[Callable[[], None]] = []
         row = 0
         # Jobs of about a quarter of a thread's share, so the threads finish together.
-        piece = max(1, len(chunks) // (4 * self.threads))
+        piece = max(1, n_chunks // (4 * self.threads))
         for a, b in runs:
             i = int(table.source_of(np.array([a]))[0])
             src = table.sources[i]
@@ -428,34 +425,34 @@ class BufferCache:
                     data[row:row + b - a], valid[row:row + b - a] = self.reader.read_range(a, b)
                 jobs.append(read)
             row += b - a
-        self._run_all(jobs)
-        return data, valid, np.concatenate([np.arange(a, b) for a, b in runs])
+        return jobs
 
     def prefetch(self, chunks: np.ndarray) -> None:
-        """Start reading ``chunks`` (a later round) into the spare buffer in the background."""
+        """Start reading ``chunks`` (a later round) into a spare buffer in the background."""
         key = tuple(int(c) for c in chunks)
         if key == self.key or (self._pending is not None and self._pending[0] == key):
             return
-        if self._pending is not None:  # a prefetch nobody asked for: let it finish, then drop it
-            wait([self._pending[1]])
+        self._drop_pending()
         if self._prefetcher is None:
             self._prefetcher = ThreadPoolExecutor(1, thread_name_prefix="harness-prefetch")
-        spare = 1 - self._serving
-        self._pending = (key, self._prefetcher.submit(self._fill, spare, np.asarray(chunks)))
+        self._pending = (key, self._prefetcher.submit(self._fill, np.asarray(chunks)))
 
     def load(self, chunks: np.ndarray) -> None:
         key = tuple(int(c) for c in chunks)
         if key == self.key:
             return
-        pending, self._pending = self._pending, None
-        if pending is not None and pending[0] == key:
+        if self._pending is not None and self._pending[0] == key:
+            pending, self._pending = self._pending, None
             filled = pending[1].result()  # a read error surfaces here, for the round that needs it
-            self._serving = 1 - self._serving
         else:
-            if pending is not None:
-                wait([pending[1]])  # it writes into the spare buffer; let it finish first
-            filled = self._fill(self._serving, chunks)
-        self.data, self.valid, self.index = filled
+            self._drop_pending()
+            if self.current is not None:  # free first, so the new round can refill it (unless lent)
+                self.pool.put_back(self.current)
+                self.current, self.key = None, None
+            filled = self._fill(chunks)
+        if self.current is not None:
+            self.pool.put_back(self.current)
+        self.current, self.data, self.valid, self.index = filled
         self.key = key
         self.chunk_reads += len(chunks)
 
@@ -514,11 +511,13 @@ class PairStream(IterableDataset):
     rounds ``r`` with ``r % W == w`` (so each round's chunks are decoded by one worker, once);
     :func:`make_loader` puts the batches back in step order. ``threads`` and ``prefetch`` are
     :class:`BufferCache`'s (per process: each worker has its own); batches are the same for any values.
-    With ``gather="consumer"`` (in-process only; workers always gather) a batch carries the round's
-    buffer instead of ``x1``/``x2``: ``rows`` (R, C, T), ``pos1``/``pos2`` (row per view, -1 where the
-    segment is not in the buffer), ``extra1``/``extra2`` (those segments, in order, or None) and
-    ``release``, to call once the views are copied; :func:`batch_views` makes the two views from either
-    form, so on a GPU the gather runs on the device and the loader only decodes.
+    With ``gather="consumer"`` a batch carries the round's buffer instead of ``x1``/``x2``: ``rows``
+    (R, C, T), ``pos1``/``pos2`` (row per view, -1 where the segment is not in the buffer),
+    ``extra1``/``extra2`` (those segments, in order, or None) and ``release``, to call once the views
+    are copied; :func:`batch_views` makes the two views from either form, so on a GPU the gather runs
+    on the device and the loader only decodes. In a worker the buffer is shared memory that the worker
+    reuses once the main process has released every batch that borrowed it, so handing a batch over
+    copies nothing (:mod:`harness.pretrain.round_buffers`).
     """
 
     def __init__(self, table: SegmentTable, spec: InputSpec, policy: Any, *,
@@ -557,13 +556,17 @@ class PairStream(IterableDataset):
             "partner_participant": torch.from_numpy(self.table.participant[plan.partners].astype(np.int64)),
             "chunks": chunks_touched(self.table, both), "participants": len(np.unique(codes)),
         }
-        if self.gather == "consumer" and not shared:
-            rows, release = cache.lend()
-            batch.update(rows=torch.from_numpy(rows), release=release)
+        if self.gather == "consumer":
+            buffer, rows = cache.lend()
+            batch["rows"] = buffer.tensor[:len(rows)]
+            if not shared:
+                batch["release"] = return_once(buffer.returned)
             for key, indices in (("1", plan.anchors), ("2", plan.partners)):
                 pos, valid, extra = cache.locate(indices)
                 batch["pos" + key], batch["valid" + key] = torch.from_numpy(pos), torch.from_numpy(valid)
                 batch["extra" + key] = None if extra is None else torch.from_numpy(extra)
+            if shared:  # a worker's batch: the buffer by reference; make_loader gives it `release`
+                return to_wire(batch, buffer, os.getpid(), cache.pool)
             return batch
         x1, valid1 = self._views(cache, plan.anchors, shared)
         x2, valid2 = self._views(cache, plan.partners, shared)
@@ -574,7 +577,8 @@ class PairStream(IterableDataset):
         info = get_worker_info()
         wid, nworkers = (info.id, info.num_workers) if info is not None else (0, 1)
         planner = self.planner()
-        cache = BufferCache(SegmentReader(self.table, unnormalised(self.spec)), threads=self.threads)
+        cache = BufferCache(SegmentReader(self.table, unnormalised(self.spec)), threads=self.threads,
+                            shared=info is not None and self.gather == "consumer")
         started = None
         try:
             for step in range(self.start_step, self.stop_step):
@@ -602,9 +606,16 @@ def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = N
     if context == "fork":
         raise UsageError("DataLoader workers under 'fork' can deadlock on zarr's event-loop thread",
                          "use spawn or forkserver")
+    # collate_fn: batches leave a worker as made (the default would turn the small numpy arrays of a
+    # consumer batch into tensors, each then passed through its own shared memory and file descriptor)
     loader = DataLoader(stream, batch_size=None, num_workers=workers, multiprocessing_context=context,
-                        prefetch_factor=2, persistent_workers=False)
-    return in_step_order(iter(loader), stream.start_step)
+                        prefetch_factor=4, persistent_workers=False, collate_fn=_as_made)
+    buffers = WorkerBuffers()  # resolved as each batch arrives: a worker's batches come in its order
+    return in_step_order((buffers.resolve(batch) for batch in loader), stream.start_step)
+
+
+def _as_made(batch: dict[str, Any]) -> dict[str, Any]:
+    return batch
 
 
 def in_step_order(batches: Iterator[dict[str, Any]], first: int) -> Iterator[dict[str, Any]]:

@@ -316,8 +316,8 @@ class Trainer:
                           stop_step=stop, rank=self.info.rank, world_size=self.info.world_size,
                           buffer_chunks=self.config.buffer_chunks, threads=self.config.threads_per_loader(),
                           prefetch=self.config.prefetch,
-                          # in-process, the views are gathered on the training device from the round's rows
-                          gather="consumer" if self.config.workers == 0 else "loader")
+                          # the views are gathered on the training device from the round's rows
+                          gather="consumer")
 
     @cached_property
     def views(self) -> ViewMaker:

@@ -148,6 +148,62 @@ def test_spawned_workers_give_the_same_batches(host, big_store):
         assert torch.equal(a["x1"], b["x1"]) and torch.equal(a["x2"], b["x2"])
 
 
+@pytest.mark.slow
+def test_workers_lend_shared_round_buffers_and_reuse_them_once_released(host, big_store):
+    """Workers hand over a handle to their round buffer, not a copy: the views are the in-process ones,
+    a buffer is refilled only after the main process released every batch that borrowed it, and a
+    stream whose batches are released on time stops allocating buffers."""
+    from harness.pretrain.loader import batch_views
+
+    table = build_table([big_store])
+    recipe = _recipe(host)
+    policy = build_pair_policy(recipe, host)
+
+    def stream(**kw):  # 4-chunk buffers: many rounds, some partners outside the buffer
+        return PairStream(table, recipe.input_spec, policy, batch_size=8, seed=2, start_step=0, stop_step=60,
+                          buffer_chunks=4, **kw)
+
+    plain = list(make_loader(stream()))
+    kept = list(make_loader(stream(gather="consumer"), workers=2, context="spawn"))  # never released
+    assert all(b["rows"].is_shared() and "returned" not in b and callable(b["release"]) for b in kept)
+    released = []
+    for batch in make_loader(stream(gather="consumer"), workers=2, context="spawn"):
+        released.append(batch_views(batch, torch.device("cpu")))  # released at once, as the trainer does
+    assert len(kept) == len(released) == len(plain) == 60
+    for a, b, c in zip(plain, kept, released):
+        x1, x2 = batch_views(b, torch.device("cpu"))  # rows held all along: never overwritten
+        assert torch.equal(x1, a["x1"]) and torch.equal(x2, a["x2"]), a["step"]
+        assert torch.equal(c[0], a["x1"]) and torch.equal(c[1], a["x2"]), a["step"]
+        assert torch.equal(b["valid1"], a["valid1"]) and torch.equal(b["valid2"], a["valid2"])
+    kept_buffers = {b["rows"].untyped_storage().data_ptr() for b in kept}
+    assert len(kept_buffers) == len({b["step"] // stream().planner().steps_per_round for b in kept})
+
+
+def test_a_buffer_pool_never_hands_out_rows_still_lent(tmp_path):
+    from harness.pretrain.round_buffers import BufferPool, return_once
+
+    pool = BufferPool((2, 3), keep=3)
+    a = pool.take(4)
+    a.lend()
+    pool.put_back(a)  # no longer served, but one batch still borrows it
+    b = pool.take(4)
+    assert b is not a and pool.allocated == 2
+    release = return_once(a.returned)
+    release()
+    release()  # a second call returns nothing more
+    assert a.lent == 0
+    pool.put_back(b)
+    grown = pool.take(6)  # a free buffer grows (new memory, new serial) instead of adding a buffer
+    assert grown in (a, b) and grown.capacity == 6 and len(pool.buffers) == 2
+    assert pool.forgotten() == [1 if grown is a else 2] and grown.serial == 3 and pool.forgotten() == []
+    for _ in range(5):  # a consumer that keeps every batch: the pool forgets lent buffers beyond `keep`
+        c = pool.take(4)
+        c.lend()
+        pool.put_back(c)
+    # the first take reuses the free buffer, the next four make new ones: three are forgotten (and said so)
+    assert len(pool.buffers) == 3 and len(pool.forgotten()) == 3
+
+
 def test_fork_is_refused(host, big_store):
     table = build_table([big_store])
     recipe = _recipe(host)
@@ -213,13 +269,13 @@ def test_a_read_error_in_a_prefetched_round_surfaces_for_that_round(host, big_st
     fill = BufferCache._fill
     calls = []
 
-    def failing_fill(self, slot, chunks):
+    def failing_fill(self, chunks):
         import threading
 
         calls.append(threading.current_thread().name)
         if len(calls) == 3:  # the second prefetch: the third round
             raise DataError("shard damaged", "rebuild the store")
-        return fill(self, slot, chunks)
+        return fill(self, chunks)
 
     monkeypatch.setattr(BufferCache, "_fill", failing_fill)
     steps = []

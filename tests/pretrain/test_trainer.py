@@ -95,6 +95,17 @@ def test_resume_is_bitwise_identical(tmp_path, host, store):
         assert torch.equal(a.optimizer[key], b.optimizer[key]), key
 
 
+@pytest.mark.slow
+def test_loader_workers_train_the_same_weights(tmp_path, host, store):
+    """Spawned loader workers lend their shared round buffers; the trainer gathers and releases them,
+    and the weights are the in-process run's, bit for bit."""
+    inproc = pretrain(_config(tmp_path / "inproc"), stores=[store], host=host)
+    spawned = pretrain(_config(tmp_path / "workers", workers=2), stores=[store], host=host)
+    a, b = load_checkpoint(inproc["checkpoint"]), load_checkpoint(spawned["checkpoint"])
+    for key in a.model:
+        assert torch.equal(a.model[key], b.model[key]), key
+
+
 def test_existing_checkpoint_needs_resume_and_same_settings(tmp_path, host, store):
     pretrain(_config(tmp_path, steps=3), stores=[store], host=host)
     with pytest.raises(UsageError, match="--resume"):
