@@ -161,6 +161,10 @@ def training_rate(run: Run, name: str, store: Path, *, amp: str, crop: float | N
         run.sync()
         end_to_end = time.perf_counter() - start
         batch = next(loader)
+        if "rows" in batch:  # reused below: its own copy of the lent rows, which the loader may refill
+            batch = {**batch, "rows": batch["rows"].clone()}
+            batch["release"]()
+            batch["release"] = lambda: None
         start = time.perf_counter()
         for _ in range(run.train_steps):
             stats = trainer.train_step(batch)
