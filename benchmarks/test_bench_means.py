@@ -22,7 +22,7 @@ def test_participant_means_memory_flat(benchmark, ledger):
         if not (folder / "zarr.json").exists():
             subprocess.run([sys.executable, str(JOB), "write", str(n), str(folder)], check=True)
         tries = []
-        for _ in range(2):  # the faster of two for the time (as best_time elsewhere), the larger peak for memory
+        for _ in range(3):  # the fastest of three for the time (as best_time elsewhere), the largest peak for memory
             proc = subprocess.run([sys.executable, str(JOB), "means", str(n), str(folder)], capture_output=True,
                                   text=True, check=True)
             tries.append(json.loads(proc.stdout.strip().splitlines()[-1]))

@@ -76,11 +76,16 @@ def participant_means(embeddings: Any, participant_ids: np.ndarray,
     array such as the embedding cache's): it is read ``chunk_rows`` rows at a time into float64 sums, so
     memory is the participants' sums plus one chunk, whatever the number of segments.
     """
-    ids, first, inverse = np.unique(participant_ids, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    inverse = rank[inverse]  # participants numbered in first-seen order: the sums need no reordering copy
+    import pandas as pd  # here, not at import: the CLI starts without it
+
+    participant_ids = np.asarray(participant_ids)
+    # participants numbered in first-seen order by hashing (linear in segments, where a sort is not);
+    # the sums then need no reordering copy
+    inverse, _ = pd.factorize(participant_ids, use_na_sentinel=False)
+    inverse = inverse.astype(np.intp, copy=False)
+    seen = np.maximum.accumulate(inverse)
+    first = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]) if len(inverse) else np.zeros(0, dtype=np.intp)
+    ids = participant_ids[first]  # in first-seen order, in the caller's dtype
     sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
     for lo in range(0, len(inverse), chunk_rows):
         rows = inverse[lo:lo + chunk_rows]
@@ -89,7 +94,7 @@ def participant_means(embeddings: Any, participant_ids: np.ndarray,
         chunk = np.asarray(embeddings[lo:lo + chunk_rows], dtype=np.float64)[by_owner]
         sums[owners] += np.add.reduceat(chunk, starts, axis=0)  # one sum per participant in the chunk
     sums /= np.bincount(inverse, minlength=len(ids))[:, None]  # in place: the means
-    return ids[order], sums
+    return ids, sums
 
 
 def check_targets(task: TaskSpec, y: np.ndarray, folds: int) -> None:

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="output folder (default ./pretrain/ENCODER)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     p.add_argument("--checkpoint-every", type=options.STEPS, default=500)
-    p.add_argument("--workers", type=options.WORKERS, default=0, help="DataLoader worker processes (spawned; default 0: decode threads in this process)")
+    p.add_argument("--workers", type=options.WORKERS, default=0,
+                   help="DataLoader worker processes (spawned; default 0: decode threads in this process)")
     p.add_argument("--loader-threads", type=options.LOADER_THREADS, default=None,
                    help="decode/gather threads per loader process (default: its share of the cores, at most 4)")
     p.add_argument("--no-prefetch", dest="prefetch", action="store_false",
