@@ -144,9 +144,6 @@ class WorkerBuffers:
     def __init__(self) -> None:
         self._known: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
 
-    def __len__(self) -> int:
-        return len(self._known)
-
     def resolve(self, batch: dict[str, Any]) -> dict[str, Any]:
         ref = batch.pop("buffer", None)
         if ref is not None:
