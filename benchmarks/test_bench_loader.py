@@ -99,14 +99,14 @@ def _independent_loader(path: str, steps: int, epochs: int, together, results) -
     results.put(n / (time.perf_counter() - t0))
 
 
-def two_independent_loaders(setup, steps: int, epochs: int = 12) -> float:
+def two_independent_loaders(path: str, steps: int, epochs: int = 12) -> float:
     """Summed steady rates of 2 spawned processes each running its own loader at the same time: what 2
     cores give this loader with nothing handed between processes (the ceiling for DataLoader workers)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     together, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_independent_loader, args=(str(setup["path"]), steps, epochs, together, results))
+    procs = [ctx.Process(target=_independent_loader, args=(path, steps, epochs, together, results))
              for _ in range(2)]
     for p in procs:
         p.start()
@@ -222,7 +222,7 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
     workers_gathering = max(run_workers(epochs=6) for _ in range(2))
     # The ceiling for any hand-over: 2 processes each running its own one-thread loader (no workers, no
     # hand-over), at the same time; their summed steady rates.
-    ceiling = max(two_independent_loaders(setup, steps) for _ in range(2))
+    ceiling = max(two_independent_loaders(str(setup["path"]), steps) for _ in range(2))
     # What the training device then does per batch, here on this CPU: clean + z-score both views.
     views = ViewMaker(setup["spec"], setup["policy"], None, seed=0)
     batches = list(stream())[:4]

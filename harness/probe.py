@@ -83,8 +83,8 @@ def participant_means(embeddings: Any, participant_ids: np.ndarray,
     # the sums then need no reordering copy
     inverse, _ = pd.factorize(participant_ids, use_na_sentinel=False)
     inverse = inverse.astype(np.intp, copy=False)
-    seen = np.maximum.accumulate(inverse)
-    first = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]) if len(inverse) else np.zeros(0, dtype=np.intp)
+    # codes appear in increasing order, so a participant's first row is where the running maximum rises
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
     ids = participant_ids[first]  # in first-seen order, in the caller's dtype
     sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
     for lo in range(0, len(inverse), chunk_rows):

@@ -441,17 +441,15 @@ class BufferCache:
         key = tuple(int(c) for c in chunks)
         if key == self.key:
             return
+        if self.current is not None:  # no longer served: free once its borrowers return it (or now)
+            self.pool.put_back(self.current)
+            self.current, self.key = None, None
         if self._pending is not None and self._pending[0] == key:
             pending, self._pending = self._pending, None
             filled = pending[1].result()  # a read error surfaces here, for the round that needs it
         else:
             self._drop_pending()
-            if self.current is not None:  # free first, so the new round can refill it (unless lent)
-                self.pool.put_back(self.current)
-                self.current, self.key = None, None
             filled = self._fill(chunks)
-        if self.current is not None:
-            self.pool.put_back(self.current)
         self.current, self.data, self.valid, self.index = filled
         self.key = key
         self.chunk_reads += len(chunks)
@@ -558,15 +556,13 @@ class PairStream(IterableDataset):
         }
         if self.gather == "consumer":
             buffer, rows = cache.lend()
-            batch["rows"] = buffer.tensor[:len(rows)]
-            if not shared:
-                batch["release"] = return_once(buffer.returned)
             for key, indices in (("1", plan.anchors), ("2", plan.partners)):
                 pos, valid, extra = cache.locate(indices)
                 batch["pos" + key], batch["valid" + key] = torch.from_numpy(pos), torch.from_numpy(valid)
                 batch["extra" + key] = None if extra is None else torch.from_numpy(extra)
             if shared:  # a worker's batch: the buffer by reference; make_loader gives it `release`
-                return to_wire(batch, buffer, os.getpid(), cache.pool)
+                return to_wire(batch, buffer, len(rows), os.getpid(), cache.pool)
+            batch.update(rows=buffer.tensor[:len(rows)], release=return_once(buffer.returned))
             return batch
         x1, valid1 = self._views(cache, plan.anchors, shared)
         x2, valid2 = self._views(cache, plan.partners, shared)

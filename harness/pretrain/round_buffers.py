@@ -161,10 +161,9 @@ class WorkerBuffers:
         return batch
 
 
-def to_wire(batch: dict[str, Any], buffer: RoundBuffer, worker: int, pool: BufferPool) -> dict[str, Any]:
+def to_wire(batch: dict[str, Any], buffer: RoundBuffer, n: int, worker: int, pool: BufferPool) -> dict[str, Any]:
     """A worker's consumer batch as it crosses to the main process: small arrays as numpy (pickled in
-    the message), the round buffer by reference (its tensors only the first time)."""
-    n = len(batch.pop("rows"))
+    the message), the round buffer's first ``n`` rows by reference (its tensors only the first time)."""
     wire = {k: v.numpy() if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
     wire["buffer"] = (worker, buffer.serial, n)
     if not buffer.announced:
