@@ -89,10 +89,17 @@ def participant_means(embeddings: Any, participant_ids: np.ndarray,
     sums = np.zeros((len(ids), embeddings.shape[1]), dtype=np.float64)
     for lo in range(0, len(inverse), chunk_rows):
         rows = inverse[lo:lo + chunk_rows]
-        by_owner = np.argsort(rows, kind="stable")
-        owners, starts = np.unique(rows[by_owner], return_index=True)
-        chunk = np.asarray(embeddings[lo:lo + chunk_rows], dtype=np.float64)[by_owner]
-        sums[owners] += np.add.reduceat(chunk, starts, axis=0)  # one sum per participant in the chunk
+        chunk = np.asarray(embeddings[lo:lo + chunk_rows], dtype=np.float64)
+        if (rows[1:] < rows[:-1]).any():  # not grouped by participant: bring each one's rows together
+            by_owner = np.argsort(rows, kind="stable")
+            rows, chunk = rows[by_owner], chunk[by_owner]
+        starts = np.flatnonzero(np.diff(rows, prepend=-1))
+        owners = rows[starts]
+        part = np.add.reduceat(chunk, starts, axis=0)  # one sum per participant in the chunk
+        if owners[-1] - owners[0] + 1 == len(owners):  # consecutive participants (stores group them)
+            sums[owners[0]:owners[-1] + 1] += part
+        else:
+            sums[owners] += part
     sums /= np.bincount(inverse, minlength=len(ids))[:, None]  # in place: the means
     return ids, sums
 

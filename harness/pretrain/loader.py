@@ -603,9 +603,12 @@ def make_loader(stream: PairStream, *, workers: int = 0, context: str | None = N
         raise UsageError("DataLoader workers under 'fork' can deadlock on zarr's event-loop thread",
                          "use spawn or forkserver")
     # collate_fn: batches leave a worker as made (the default would turn the small numpy arrays of a
-    # consumer batch into tensors, each then passed through its own shared memory and file descriptor)
+    # consumer batch into tensors, each then passed through its own shared memory and file descriptor).
+    # A consumer batch is a reference to a round buffer, so a worker may run 4 batches ahead; a batch
+    # gathered in the worker is two fresh (B, C, T) arrays, so torch's default 2 bounds that memory.
+    ahead = 4 if stream.gather == "consumer" else 2
     loader = DataLoader(stream, batch_size=None, num_workers=workers, multiprocessing_context=context,
-                        prefetch_factor=4, persistent_workers=False, collate_fn=_as_made)
+                        prefetch_factor=ahead, persistent_workers=False, collate_fn=_as_made)
     buffers = WorkerBuffers()  # resolved as each batch arrives: a worker's batches come in its order
     return in_step_order((buffers.resolve(batch) for batch in loader), stream.start_step)
 

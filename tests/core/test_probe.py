@@ -130,3 +130,21 @@ def test_participant_means_read_a_zarr_array_chunk_by_chunk(tmp_path):
     assert (chunked_ids == ids).all()
     np.testing.assert_allclose(chunked, means, rtol=1e-12)
     assert np.isclose(means[0], emb[pids == ids[0]].mean(0)).all()
+
+
+@pytest.mark.parametrize("layout", ["grouped", "returning", "shuffled"])
+def test_participant_means_match_a_plain_average_however_segments_are_ordered(layout):
+    """Stores group a participant's segments (a chunk then sums whole runs into a slice); a participant
+    may also come back after others ("returning": a later chunk's codes rise but skip some) or rows may be in any
+    order. Every layout gives each participant the plain mean of its rows."""
+    rng = np.random.default_rng(3)
+    pids = np.repeat(np.arange(40), rng.integers(1, 9, 40)).astype(str)
+    if layout == "returning":
+        pids = np.concatenate([pids, pids[np.isin(pids, np.arange(0, 40, 3).astype(str))]])
+    elif layout == "shuffled":
+        pids = rng.permutation(pids)
+    emb = rng.standard_normal((len(pids), 6)).astype(np.float32)
+    ids, means = participant_means(emb, pids, chunk_rows=16)
+    assert ids.tolist() == list(dict.fromkeys(pids))
+    for pid, mean in zip(ids, means, strict=True):
+        np.testing.assert_allclose(mean, emb[pids == pid].astype(np.float64).mean(0), rtol=1e-12)
