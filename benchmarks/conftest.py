@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,40 @@ def best_time(fn: Callable[[], Any], rounds: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+@dataclass
+class Paired:
+    """Trials of a rate, each measured between two runs of its reference (higher is better for both)."""
+
+    rates: list[float]
+    references: list[float]  # one more than the trials: before the first, then after each
+    ratios: list[float]  # each trial's rate over the mean of the references either side of it
+
+    @property
+    def ratio(self) -> float:
+        return float(statistics.median(self.ratios))
+
+    @property
+    def rate(self) -> float:
+        return float(statistics.median(self.rates))
+
+    def figure(self) -> dict[str, Any]:
+        return {"rate": round(self.rate, 1), "reference": round(statistics.median(self.references), 1),
+                "ratios": [round(r, 3) for r in self.ratios]}
+
+
+def paired(measure: Callable[[], float], reference: Callable[[], float], trials: int = 3) -> Paired:
+    """``measure`` interleaved with ``reference`` (ref, measure, ref, measure, ..., ref); the ratio is the
+    median over trials. A CPU whose speed drifts during a benchmark (these VMs' does, by 30 %) then moves
+    both sides of every trial alike, where best-of-N of each side, taken minutes apart, does not."""
+    references = [reference()]
+    rates, ratios = [], []
+    for _ in range(trials):
+        rates.append(measure())
+        references.append(reference())
+        ratios.append(rates[-1] / ((references[-2] + references[-1]) / 2))
+    return Paired(rates, references, ratios)
 
 
 class Ledger:

@@ -188,6 +188,18 @@ class PairPlanner:
     def round_of(self, step: int) -> int:
         return step // self.steps_per_round
 
+    def worker_of(self, round_: int, workers: int) -> int:
+        """Which of ``workers`` loader workers makes ``round_``: dealt in turn within an epoch, starting
+        one worker later each epoch. The epoch's last round takes the chunks left over (up to twice a
+        round's decoding for the same steps); dealt plainly (``r % W``) it would fall on the same worker
+        every epoch whenever the rounds per epoch divide by ``W``, and the others would wait for it."""
+        epoch, j = divmod(round_, self.rounds_per_epoch)
+        return (j + epoch) % workers
+
+    def next_round_of(self, round_: int, worker: int, workers: int) -> int:
+        """The first round after ``round_`` that ``worker`` makes (what its prefetch reads next)."""
+        return next(r for r in itertools.count(round_ + 1) if self.worker_of(r, workers) == worker)
+
     def round_chunks(self, round_: int) -> np.ndarray:
         epoch, j = divmod(round_, self.rounds_per_epoch)
         perm = self.chunk_ids[rng_for(self.seed, "epoch", epoch).permutation(len(self.chunk_ids))]
@@ -506,7 +518,8 @@ class PairStream(IterableDataset):
     ``valid2`` samples): :class:`harness.pretrain.views.ViewMaker` does that on the training device, so
     the loader only decodes and gathers. Also ``participant`` int64 codes, ``step``, and loader
     statistics (``chunks``, ``participants``). With ``W`` workers, worker ``w`` makes every step of the
-    rounds ``r`` with ``r % W == w`` (so each round's chunks are decoded by one worker, once);
+    rounds that :meth:`PairPlanner.worker_of` deals it (so each round's chunks are decoded by one
+    worker, once, and the larger last round of each epoch falls on each worker in turn);
     :func:`make_loader` puts the batches back in step order. ``threads`` and ``prefetch`` are
     :class:`BufferCache`'s (per process: each worker has its own); batches are the same for any values.
     With ``gather="consumer"`` a batch carries the round's buffer instead of ``x1``/``x2``: ``rows``
@@ -579,12 +592,13 @@ class PairStream(IterableDataset):
         try:
             for step in range(self.start_step, self.stop_step):
                 round_ = planner.round_of(step)
-                if round_ % nworkers != wid:  # whole rounds: each buffer is decoded once
+                if planner.worker_of(round_, nworkers) != wid:  # whole rounds: each buffer is decoded once
                     continue
                 batch = self.make_batch(planner.plan(step), cache, shared=info is not None)
-                following = round_ + nworkers  # this process's next round
-                if self.prefetch and started != round_ and following * planner.steps_per_round < self.stop_step:
-                    cache.prefetch(planner.round_chunks(following))
+                if self.prefetch and started != round_:
+                    following = planner.next_round_of(round_, wid, nworkers)  # this process's next round
+                    if following * planner.steps_per_round < self.stop_step:
+                        cache.prefetch(planner.round_chunks(following))
                 started = round_
                 yield batch
         finally:

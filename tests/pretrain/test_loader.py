@@ -133,6 +133,26 @@ def test_several_stores_are_indexed_globally(tmp_path, host, big_store):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_share_the_decoding_evenly_and_each_round_once(host, big_store, workers):
+    """Each round goes to one worker; the epoch's last round, which takes the chunks left over, falls on
+    each worker in turn (dealt as ``r % W`` it fell on the same worker every epoch whenever the rounds
+    per epoch divide by ``W``, and the others waited for it); a worker's prefetch reads its next round."""
+    _, planner = _planner(host, big_store, buffer_chunks=7)  # 44 training chunks: 6 rounds, the last of 9
+    per_epoch = planner.rounds_per_epoch
+    assert per_epoch % workers == 0 and len(planner.round_chunks(per_epoch - 1)) > planner.buffer_chunks
+    epochs = 2 * workers
+    last_by = [planner.worker_of(e * per_epoch + per_epoch - 1, workers) for e in range(epochs)]
+    assert sorted(set(last_by)) == list(range(workers)) and len(set(last_by[:workers])) == workers
+    chunks = [0] * workers
+    for r in range(epochs * per_epoch):
+        chunks[planner.worker_of(r, workers)] += len(planner.round_chunks(r))
+    assert max(chunks) == min(chunks)
+    for w in range(workers):
+        mine = [r for r in range(epochs * per_epoch) if planner.worker_of(r, workers) == w]
+        assert [planner.next_round_of(r, w, workers) for r in mine[:-1]] == mine[1:]
+
+
 def test_spawned_workers_give_the_same_batches(host, big_store):
     table = build_table([big_store])
     recipe = _recipe(host)
