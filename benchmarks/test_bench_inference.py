@@ -3,7 +3,9 @@ same model, batch and thread count, in one process (issue goal: harness >= 0.95x
 
 The plain reference gets the already-adapted input and does nothing but ``model.embed`` under
 ``torch.inference_mode``; the harness path reads the store, checks it, adapts it (z-score), calls the
-encoder and averages windows, so the ratio is the cost of everything around the forward pass.
+encoder and averages windows, so the ratio is the cost of everything around the forward pass. The
+two run interleaved, seven times; the ratio is the median of each harness run over the mean of the
+plain runs either side of it (this VM's speed drifts by 5-10 % within a minute).
 """
 
 from __future__ import annotations
