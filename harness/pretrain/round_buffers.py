@@ -91,8 +91,9 @@ class BufferPool:
     only while it holds them.
     """
 
-    def __init__(self, row_shape: tuple[int, ...], *, shared: bool = False, keep: int = 3) -> None:
+    def __init__(self, row_shape: tuple[int, ...], *, shared: bool = False, keep: int = 3, rows: int = 0) -> None:
         self.row_shape, self.shared, self.keep = row_shape, shared, max(2, int(keep))
+        self.rows = int(rows)  # a new buffer's least capacity: the largest round, so none grows mid-run
         self.buffers: list[RoundBuffer] = []
         self.allocated = 0  # buffers made (or grown) so far: a steady stream stops making them
         self._forgotten: list[int] = []
@@ -105,13 +106,13 @@ class BufferPool:
             buffer = max(free, key=lambda b: b.capacity, default=None)
             if buffer is None:
                 self.allocated += 1
-                buffer = RoundBuffer(n, self.row_shape, shared=self.shared, serial=self.allocated)
+                buffer = RoundBuffer(max(n, self.rows), self.row_shape, shared=self.shared, serial=self.allocated)
                 self.buffers.append(buffer)
                 self._trim()
             elif buffer.capacity < n:
                 self._forgotten.append(buffer.serial)
                 self.allocated += 1
-                buffer.grow(n, self.allocated)
+                buffer.grow(max(n, self.rows), self.allocated)
             buffer.held = True
             return buffer
 

@@ -147,6 +147,9 @@ def test_workers_share_the_decoding_evenly_and_each_round_once(host, big_store, 
     chunks = [0] * workers
     for r in range(epochs * per_epoch):
         chunks[planner.worker_of(r, workers)] += len(planner.round_chunks(r))
+        # round buffers are sized once, for the largest round
+        rows = sum(int(stop - start) for _, start, stop in planner.table.chunks[planner.round_chunks(r)])
+        assert rows <= planner.max_round_rows()
     assert max(chunks) == min(chunks)
     for w in range(workers):
         mine = [r for r in range(epochs * per_epoch) if planner.worker_of(r, workers) == w]
@@ -222,6 +225,10 @@ def test_a_buffer_pool_never_hands_out_rows_still_lent(tmp_path):
         pool.put_back(c)
     # the first take reuses the free buffer, the next four make new ones: three are forgotten (and said so)
     assert len(pool.buffers) == 3 and len(pool.forgotten()) == 3
+    sized = BufferPool((2, 3), rows=8)  # sized for the largest round: smaller rounds fit, nothing grows
+    first = sized.take(4)
+    sized.put_back(first)
+    assert first.capacity == 8 and sized.take(8) is first and sized.allocated == 1
 
 
 def test_fork_is_refused(host, big_store):
