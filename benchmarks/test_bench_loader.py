@@ -103,7 +103,7 @@ def _independent_loader(path: str, steps: int, epochs: int, together, results) -
     results.put(n / (time.perf_counter() - t0))
 
 
-def two_independent_loaders(path: str, steps: int, epochs: int = 12) -> float:
+def two_independent_loaders(path: str, steps: int, epochs: int = 24) -> float:
     """Summed steady rates of 2 spawned processes each running its own loader at the same time: what 2
     cores give this loader with nothing handed between processes (the ceiling for DataLoader workers)."""
     import multiprocessing as mp
@@ -218,7 +218,7 @@ def test_loader_vs_codec_ram_naive(benchmark, setup, ledger):
     # buffers allocated), as the trainer runs them (one decode thread each + prefetch, each round's
     # buffer lent by reference, the views gathered on the device); the main process only receives and
     # releases. Also as they ran before: views gathered in the worker, handed over in fresh shared memory.
-    def run_workers(epochs=12, **kw):
+    def run_workers(epochs=24, **kw):
         batches = make_loader(stream(epochs=epochs, **kw), workers=2)
         for _ in range(steps):
             taken(next(batches))
