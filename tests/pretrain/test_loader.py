@@ -132,7 +132,6 @@ def test_several_stores_are_indexed_globally(tmp_path, host, big_store):
     assert stores_seen == {0, 1}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_share_the_decoding_evenly_and_each_round_once(host, big_store, workers):
     """Each round goes to one worker; the epoch's last round, which takes the chunks left over, falls on
@@ -156,6 +155,7 @@ def test_workers_share_the_decoding_evenly_and_each_round_once(host, big_store, 
         assert [planner.next_round_of(r, w, workers) for r in mine[:-1]] == mine[1:]
 
 
+@pytest.mark.slow
 def test_spawned_workers_give_the_same_batches(host, big_store):
     table = build_table([big_store])
     recipe = _recipe(host)
